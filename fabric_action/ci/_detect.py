@@ -1,0 +1,18 @@
+"""Pick the CI adapter for the environment the process runs in."""
+
+from collections.abc import Mapping
+
+from ._github import GitHubAdapter
+from ._local import LocalAdapter
+from ._protocol import CIAdapter
+
+
+def detect_ci_adapter(environ: Mapping[str, str]) -> CIAdapter:
+    """Return the adapter for the CI that *environ* belongs to.
+
+    GitHub Actions sets ``GITHUB_ACTIONS=true`` (exactly that string, also inside Docker
+    actions); anything else gets the local adapter.
+    """
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return GitHubAdapter(environ)
+    return LocalAdapter()

@@ -1,0 +1,96 @@
+"""Command-line interface: parse a subcommand, run it, return an exit code.
+
+Each subcommand is one ``_add_<name>_command`` function that registers its parser and a
+handler ``(args, ci) -> ExitCode``; errors from the exception tree become exit codes here
+and nowhere else.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from . import __version__
+from .ci import CIAdapter, detect_ci_adapter
+from .errors import ExitCode, FabricActionError
+
+PROG = "fabric-action"
+
+Handler = Callable[[argparse.Namespace, CIAdapter], ExitCode]
+
+
+class UsageError(Exception):
+    """The command line could not be parsed."""
+
+
+class _HelpShown(Exception):  # noqa: N818 (control flow, not an error)
+    """``--help`` was printed; stop with the given status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of calling ``sys.exit``."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise :class:`UsageError` carrying argparse's message."""
+        raise UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        """Print *message* (argparse's own help/exit path) and raise :class:`_HelpShown`."""
+        if message:
+            self._print_message(message, sys.stderr)
+        raise _HelpShown(status)
+
+
+def _run_version(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
+    print(f"{PROG} {__version__}", flush=True)
+    ci.set_output("version", __version__)
+    return ExitCode.OK
+
+
+def _add_version_command(commands: "argparse._SubParsersAction[_ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "version",
+        help="print the version and set the 'version' step output",
+        description="Print the version and set the 'version' step output.",
+    )
+    parser.set_defaults(handler=_run_version)
+
+
+def build_parser() -> _ArgumentParser:
+    """Return the parser for every subcommand."""
+    parser = _ArgumentParser(
+        prog=PROG,
+        description="Deploy Microsoft Fabric workspaces and items from Git.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_version_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with *argv* (default: ``sys.argv[1:]``) and return the exit code.
+
+    Returns:
+        0 on success, 2 for a usage or config error, otherwise the code of the
+        :class:`~fabric_action.errors.FabricActionError` raised.
+    """
+    ci = detect_ci_adapter(os.environ)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler: Handler = args.handler
+        return int(handler(args, ci))
+    except _HelpShown as shown:
+        return shown.status
+    except UsageError as exc:
+        sys.stderr.write(parser.format_usage())
+        ci.error(f"{exc} (run '{PROG} --help' for the commands)")
+        return int(ExitCode.CONFIG_ERROR)
+    except FabricActionError as exc:
+        ci.error(str(exc))
+        return int(exc.exit_code)
