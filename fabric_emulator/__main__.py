@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         tls=not args.http,
         state_dir=args.state_dir,
     )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         server.start()
     except OSError as exc:
@@ -107,9 +110,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  CA certificate: {server.ca_path.resolve()}", flush=True)
     print(f"  tenant: {config.tenant}  client id: {DEFAULT_CLIENT_ID}", flush=True)
     print(f"  client secret: {DEFAULT_CLIENT_SECRET} (a published test credential)", flush=True)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     stop.wait()
     server.stop()
     emulator.save_state()
