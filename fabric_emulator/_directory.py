@@ -6,14 +6,28 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fabric_emulator._entra_federation import (
+    DEFAULT_ADO_CONNECTION,
+    DEFAULT_ADO_LEGACY_CONNECTION,
+    DEFAULT_ADO_ORGANIZATION,
+    DEFAULT_ADO_PROJECT,
+    DEFAULT_GITHUB_REF,
+    DEFAULT_GITHUB_REPOSITORY,
+    FEDERATED_AUDIENCE,
+    GITHUB_ISSUER,
+    ado_connection_id,
+    ado_entra_issuer,
+    ado_entra_subject,
+    ado_legacy_issuer,
+    ado_legacy_subject,
+    ado_organization_id,
+    github_subject,
+)
+
 _NAMESPACE = uuid.UUID("5f0c7a3e-7d51-4a55-9b1e-6a1f0fabc0de")
 
 DEFAULT_CLIENT_ID = "fabric-action-dev"
 DEFAULT_CLIENT_SECRET = "emulator-secret"  # noqa: S105 - a published test credential
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-AZURE_DEVOPS_ENTRA_ISSUER_PREFIX = "https://login.microsoftonline.com/"
-AZURE_DEVOPS_LEGACY_ISSUER_PREFIX = "https://vstoken.dev.azure.com/"
-FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
 
 
 def stable_id(*names: str) -> str:
@@ -39,6 +53,8 @@ class AppRegistration:
     display_name: str
     object_id: str
     secrets: list[str] = field(default_factory=list)
+    certificates: list[str] = field(default_factory=list)
+    """PEM public keys or certificates that verify certificate-style client assertions."""
     federated_credentials: list[FederatedCredential] = field(default_factory=list)
     can_create_workspaces: bool = True
     graph_permissions: list[str] = field(default_factory=lambda: ["Directory.Read.All"])
@@ -123,6 +139,40 @@ class Directory:
         )
 
 
+def _default_federated_credentials(tenant_id: str) -> list[FederatedCredential]:
+    """Trust the emulator's seeded GitHub repository and Azure DevOps service connections."""
+    org, project = DEFAULT_ADO_ORGANIZATION, DEFAULT_ADO_PROJECT
+    org_id = ado_organization_id(org)
+    return [
+        FederatedCredential(
+            name="github-main",
+            issuer=GITHUB_ISSUER,
+            subject=github_subject(DEFAULT_GITHUB_REPOSITORY, ref=DEFAULT_GITHUB_REF),
+        ),
+        FederatedCredential(
+            name="github-prod-environment",
+            issuer=GITHUB_ISSUER,
+            subject=github_subject(DEFAULT_GITHUB_REPOSITORY, ref="", environment="prod"),
+        ),
+        FederatedCredential(
+            name="azure-devops-entra",
+            issuer=ado_entra_issuer(tenant_id),
+            subject=ado_entra_subject(
+                tenant_id=tenant_id,
+                organization_id=org_id,
+                connection_id=ado_connection_id(org, project, DEFAULT_ADO_CONNECTION),
+            ),
+        ),
+        FederatedCredential(
+            name="azure-devops-legacy",
+            issuer=ado_legacy_issuer(org_id),
+            subject=ado_legacy_subject(
+                organization=org, project=project, connection_name=DEFAULT_ADO_LEGACY_CONNECTION
+            ),
+        ),
+    ]
+
+
 def default_directory(tenant: str) -> Directory:
     """Build the directory a newcomer gets with no seed file (documented in the README)."""
     directory = Directory(tenant=tenant, tenant_id=stable_id("tenant", tenant))
@@ -131,28 +181,7 @@ def default_directory(tenant: str) -> Directory:
         display_name="fabric-action (emulator)",
         object_id=stable_id("sp", DEFAULT_CLIENT_ID),
         secrets=[DEFAULT_CLIENT_SECRET],
-        federated_credentials=[
-            FederatedCredential(
-                name="github-main",
-                issuer=GITHUB_ISSUER,
-                subject="repo:contoso/sales-analytics:ref:refs/heads/main",
-            ),
-            FederatedCredential(
-                name="github-prod-environment",
-                issuer=GITHUB_ISSUER,
-                subject="repo:contoso/sales-analytics:environment:prod",
-            ),
-            FederatedCredential(
-                name="azure-devops-entra",
-                issuer=f"{AZURE_DEVOPS_ENTRA_ISSUER_PREFIX}{directory.tenant_id}/v2.0",
-                subject="/eid1/c/pub/t/emulator/a/contoso/sc/sales-analytics/fabric-prod",
-            ),
-            FederatedCredential(
-                name="azure-devops-legacy",
-                issuer=f"{AZURE_DEVOPS_LEGACY_ISSUER_PREFIX}{stable_id('ado-org', 'contoso')}",
-                subject="sc://contoso/sales-analytics/fabric-prod",
-            ),
-        ],
+        federated_credentials=_default_federated_credentials(directory.tenant_id),
     )
     directory.apps[app.client_id] = app
     for alias, name in (
