@@ -286,25 +286,31 @@ class Emulator:
     def _injected_error(
         self, surface: Surface, decision: FaultDecision, request_id: str
     ) -> Response:
+        """Render an injected 429 or 5xx in the error format of the route's surface."""
         status = decision.status or 500
-        code = decision.error_code or "InternalServerError"
         headers = {"Retry-After": str(decision.retry_after_s)} if status == 429 else {}
+        error: Exception
         if status == 429:
             message = "Request is blocked by the upstream service until: " + (
                 format_fabric_timestamp(self.clock.now() + (decision.retry_after_s or 0))
             )
         else:
             message = "An internal error occurred (injected by the emulator)."
-        error = FabricError(status, code, message, headers=headers, is_retriable=True)
-        if surface is Surface.GRAPH:
-            response = GraphError(status, "TooManyRequests" if status == 429 else code, message)
-            rendered = response.to_response(
-                timestamp=format_fabric_timestamp(self.clock.now()), request_id=request_id
+        if surface is Surface.ENTRA:
+            # Entra answers overload with OAuth2 error bodies, not Fabric's ErrorResponse.
+            oauth_error = "temporarily_unavailable" if status in (429, 503) else "server_error"
+            error = EntraError(status, oauth_error, 90033 if status == 429 else 90002, message)
+        else:
+            error = FabricError(
+                status,
+                decision.error_code or "InternalServerError",
+                message,
+                is_retriable=True,
             )
-            for name, value in headers.items():
-                rendered.headers[name] = value
-            return rendered
-        return error.to_response(request_id)
+        response = self._render_error(surface, error, request_id)
+        for name, value in headers.items():
+            response.headers[name] = value
+        return response
 
     def _render_error(self, surface: Surface, error: Exception, request_id: str) -> Response:
         timestamp = format_fabric_timestamp(self.clock.now())

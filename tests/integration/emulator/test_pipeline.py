@@ -249,3 +249,24 @@ def test_state_file_keeps_state_across_restarts(tmp_path: Path) -> None:
     assert json.loads(state_file.read_text())["fabric"]["capacities"] == {}
     with running_emulator(state_dir=tmp_path, state_file=state_file) as second:
         assert second.state()["fabric"]["capacities"] == {}
+
+
+def test_faults_on_entra_routes_use_entra_error_bodies(emulator: RunningEmulator) -> None:
+    emulator.set_faults(
+        [{"route": "/*/oauth2/v2.0/token", "throttle_rate": 1.0, "retry_after_s": 3}]
+    )
+    response = emulator.session.post(
+        f"{emulator.authority}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "3"
+    assert response.json()["error"] == "temporarily_unavailable"
+    emulator.set_faults(
+        [{"route": "/*/oauth2/v2.0/token", "error_rate": 1.0, "error_statuses": [500]}]
+    )
+    failed = emulator.session.post(
+        f"{emulator.authority}/oauth2/v2.0/token", data={}, timeout=TIMEOUT
+    )
+    assert failed.status_code == 500 and failed.json()["error"] == "server_error"
