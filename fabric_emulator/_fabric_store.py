@@ -66,7 +66,14 @@ class DefinitionPart:
 
 @dataclass(kw_only=True)
 class Item:
-    """A workspace item with its definition and type-specific properties."""
+    """A workspace item with its definition and type-specific properties.
+
+    ``parts`` never holds ``.platform`` (the service regenerates it on getDefinition).
+    ``definition_updated_by``/``definition_updated_s`` record who last sent a definition
+    and when (stamped into DataPipeline content). ``properties`` is emulator-side,
+    type-specific state (a variable library's active value set, an environment's publish
+    timings), rendered by the typed endpoints rather than returned verbatim.
+    """
 
     id: str
     workspace_id: str
@@ -80,6 +87,8 @@ class Item:
     properties: dict[str, Any] = field(default_factory=dict)
     created_s: float = 0.0
     updated_s: float = 0.0
+    definition_updated_by: str = ""
+    definition_updated_s: float = 0.0
 
 
 @dataclass(kw_only=True)
