@@ -39,11 +39,7 @@ class Route:
     handler: Handler
     segments: tuple[str, ...]
     mutating: bool
-
-    @property
-    def literal_count(self) -> int:
-        """Count literal segments; more literals win over parameters."""
-        return sum(1 for segment in self.segments if not _PARAM.match(segment))
+    literal_count: int
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         """Return path parameters when ``parts`` fits this route."""
@@ -81,6 +77,13 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[Route] = []
+        self._sorted = True
+
+    def _ordered(self) -> list[Route]:
+        if not self._sorted:
+            self._routes.sort(key=lambda route: -route.literal_count)
+            self._sorted = True
+        return self._routes
 
     def add(
         self,
@@ -98,17 +101,21 @@ class Router:
                 The state file is saved after a mutating request and a "drop after"
                 fault applies the change before dropping the connection.
         """
+        segments = split_path(pattern)
         self._routes.append(
             Route(
                 method=method.upper(),
                 pattern=pattern,
                 surface=surface,
                 handler=handler,
-                segments=tuple(split_path(pattern)),
+                segments=tuple(segments),
                 mutating=method.upper() not in ("GET", "HEAD") if mutating is None else mutating,
+                # More literal segments win over parameters ("/items/bulkMove" beats
+                # "/items/{itemId}").
+                literal_count=sum(1 for segment in segments if not _PARAM.match(segment)),
             )
         )
-        self._routes.sort(key=lambda route: -route.literal_count)
+        self._sorted = False
 
     def route(
         self, method: str, pattern: str, *, surface: Surface, mutating: bool | None = None
@@ -125,7 +132,7 @@ class Router:
         """Find the most specific route for ``method`` and ``path``."""
         parts = split_path(path)
         allowed: set[str] = set()
-        for route in self._routes:
+        for route in self._ordered():
             params = route.match(parts)
             if params is None:
                 continue
@@ -137,4 +144,4 @@ class Router:
     @property
     def routes(self) -> tuple[Route, ...]:
         """Every registered route, most specific first."""
-        return tuple(self._routes)
+        return tuple(self._ordered())

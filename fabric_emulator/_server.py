@@ -188,7 +188,7 @@ class EmulatorServer:
         for listener in self._listeners:
             thread = threading.Thread(
                 target=listener.serve_forever,
-                kwargs={"poll_interval": 0.1},
+                kwargs={"poll_interval": 0.05},
                 name=f"emulator-{listener.listener_name}",
                 daemon=True,
             )
@@ -198,8 +198,15 @@ class EmulatorServer:
 
     def stop(self) -> None:
         """Stop serving and close the sockets."""
+        # shutdown() waits for the serve loop's next poll: stop both loops at once.
+        stoppers = [
+            threading.Thread(target=listener.shutdown, daemon=True) for listener in self._listeners
+        ]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
         for listener in self._listeners:
-            listener.shutdown()
             listener.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
