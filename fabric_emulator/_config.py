@@ -34,8 +34,10 @@ class EmulatorConfig:
             finds it done; 202 is still returned so clients exercise the LRO path).
         lro_retry_after_s: ``Retry-After`` on 202 and Running polls, whole seconds
             (default 1; production sends 20 for items and 5 for identities).
-        item_create_lro: Whether item creation answers 202 + LRO (default True for items
-            created with a definition; shells answer 201).
+        item_create_lro: Whether definition operations are long-running, as in production
+            (default True): create with a definition, getDefinition and updateDefinition
+            answer 202 + LRO. False answers them inline (201 / 200), an "instant" mode.
+            Shells (no definition) always answer 201.
         name_reservation_s: Emulator seconds a deleted item's name stays reserved
             (``ItemDisplayNameNotAvailableYet``; default 60).
         item_name_conflict_status: HTTP status of ``ItemDisplayNameAlreadyInUse``
