@@ -1,12 +1,33 @@
 """The one exception tree of fabric-action, and the process exit codes it maps to.
 
 ```
-FabricActionError            exit 1  (base; later issues add the subclasses in DESIGN.md)
- └── ConfigError             exit 2  bad input, config or CI environment
+FabricActionError                 exit 1  base of every error raised on purpose
+ ├── ConfigError                  exit 2  bad input, config file or CI environment
+ ├── AuthError                    exit 3  no token: bad credential, OIDC or Entra failure
+ ├── TransportError               exit 1  the HTTP exchange itself failed
+ │    ├── RequestNotSentError             connect failed: the server never saw it
+ │    └── ResponseLostError               sent, but no answer (read timeout, reset):
+ │                                        the change may or may not have been applied
+ ├── ServiceError                 exit 1  the service answered an error (status, errorCode,
+ │    │                                   requestId kept)
+ │    ├── ThrottledError                  429 the deadline could not wait out
+ │    ├── NotFoundError                   404
+ │    ├── ConflictError                   409, or a name already in use
+ │    ├── PermissionDeniedError           401/403 on an API call
+ │    └── OperationFailedError            a long-running operation ended Failed/Undefined
+ ├── DeadlineExceededError        exit 1  the operation's deadline passed
+ ├── CircuitOpenError             exit 1  the host's breaker is open; carries the seconds
+ │                                        until its probe
+ ├── DeploymentError              exit 1  the deployment failed (and was rolled back)
+ │    └── RollbackError           exit 4  rollback incomplete; the journal is kept
+ └── CancelledError               exit 130 SIGINT/SIGTERM
 ```
 
 Each error carries the exit code the CLI returns for it, so the mapping lives in one place.
+Branch on :attr:`ServiceError.error_code` (Fabric's ``errorCode``), never on message text.
 """
+
+from __future__ import annotations
 
 from enum import IntEnum
 
@@ -32,3 +53,134 @@ class ConfigError(FabricActionError):
     """An input, config file or CI environment value is missing or invalid."""
 
     exit_code = ExitCode.CONFIG_ERROR
+
+
+class AuthError(FabricActionError):
+    """A token could not be obtained (credential rejected, OIDC endpoint failed...)."""
+
+    exit_code = ExitCode.AUTH_ERROR
+
+
+class TransportError(FabricActionError):
+    """The HTTP exchange failed before a response could be read.
+
+    Attributes:
+        method: HTTP method of the request.
+        url: URL of the request (never with credentials).
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+    @property
+    def request_sent(self) -> bool:
+        """Whether the server may have received (and acted on) the request."""
+        return True
+
+
+class RequestNotSentError(TransportError):
+    """The connection could not be made: the server never saw the request; safe to resend."""
+
+    @property
+    def request_sent(self) -> bool:
+        """Return False: nothing reached the server."""
+        return False
+
+
+class ResponseLostError(TransportError):
+    """The request was sent but no response arrived (read timeout, connection reset).
+
+    A non-idempotent call that ends like this must be reconciled by looking the resource
+    up by its natural key before it is sent again.
+    """
+
+
+class ServiceError(FabricActionError):
+    """The service answered with an error status.
+
+    Attributes:
+        status: HTTP status code.
+        error_code: Fabric's ``errorCode`` (or Graph's / Entra's code), "" if none.
+        request_id: The ``RequestId`` of the failing call, for support tickets.
+        retry_after_s: The server's Retry-After in seconds, when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        error_code: str = "",
+        request_id: str = "",
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.request_id = request_id
+        self.retry_after_s = retry_after_s
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        details = [f"HTTP {self.status}"]
+        if self.error_code:
+            details.append(f"errorCode {self.error_code}")
+        if self.request_id:
+            details.append(f"requestId {self.request_id}")
+        return f"{base} ({', '.join(details)})"
+
+
+class ThrottledError(ServiceError):
+    """429 that could not be waited out within the operation's deadline."""
+
+
+class NotFoundError(ServiceError):
+    """404: the resource does not exist (or the caller cannot see it)."""
+
+
+class ConflictError(ServiceError):
+    """409, or a name already in use."""
+
+
+class PermissionDeniedError(ServiceError):
+    """401/403 on an API call: the identity lacks a role, scope or permission."""
+
+
+class OperationFailedError(ServiceError):
+    """A long-running operation ended ``Failed`` or ``Undefined``."""
+
+
+class DeadlineExceededError(FabricActionError):
+    """The operation's deadline passed before it could complete."""
+
+
+class CircuitOpenError(FabricActionError):
+    """The host's circuit breaker is open and rejected the call without sending it.
+
+    Attributes:
+        host: The host whose breaker is open.
+        retry_in_s: Seconds until the breaker admits its half-open probe.
+    """
+
+    def __init__(self, message: str, *, host: str, retry_in_s: float) -> None:
+        super().__init__(message)
+        self.host = host
+        self.retry_in_s = retry_in_s
+
+
+class DeploymentError(FabricActionError):
+    """The deployment failed; what it did was rolled back."""
+
+
+class RollbackError(DeploymentError):
+    """Rollback could not undo everything; the journal is kept for a later retry."""
+
+    exit_code = ExitCode.ROLLBACK_INCOMPLETE
+
+
+class CancelledError(FabricActionError):
+    """The run was cancelled by SIGINT or SIGTERM."""
+
+    exit_code = ExitCode.CANCELLED
