@@ -58,6 +58,9 @@ class AppRegistration:
     federated_credentials: list[FederatedCredential] = field(default_factory=list)
     can_create_workspaces: bool = True
     graph_permissions: list[str] = field(default_factory=lambda: ["Directory.Read.All"])
+    """Graph application permissions granted to the app (e.g. ``User.Read.All``)."""
+    service_principal_type: str = "Application"
+    """Graph's ``servicePrincipalType``: ``Application`` or ``ManagedIdentity``."""
 
 
 @dataclass(kw_only=True)
@@ -73,12 +76,17 @@ class User:
 
 @dataclass(kw_only=True)
 class Group:
-    """A security group with direct members (object ids)."""
+    """A group with direct members (object ids of users, groups or service principals)."""
 
     id: str
     display_name: str
     members: list[str] = field(default_factory=list)
     security_enabled: bool = True
+    description: str | None = None
+    mail: str | None = None
+    mail_enabled: bool = False
+    group_types: list[str] = field(default_factory=list)
+    """Graph's ``groupTypes``: empty for a security group, ``["Unified"]`` for Microsoft 365."""
 
 
 @dataclass(kw_only=True)
