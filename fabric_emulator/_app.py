@@ -44,6 +44,14 @@ _AUDIENCES: Mapping[Surface, list[str]] = {
     Surface.FABRIC: [FABRIC_AUDIENCE, FABRIC_AUDIENCE + "/", POWER_BI_AUDIENCE],
     Surface.GRAPH: [GRAPH_AUDIENCE, GRAPH_AUDIENCE + "/", "00000003-0000-0000-c000-000000000000"],
 }
+# Graph's own codes and words for the statuses a fault can inject.
+_GRAPH_INJECTED = {
+    429: ("TooManyRequests", "Too many requests."),
+    500: ("generalException", "General exception while processing."),
+    502: ("badGateway", "Bad gateway."),
+    503: ("serviceNotAvailable", "Service is temporarily unavailable. Please try again."),
+    504: ("gatewayTimeout", "Gateway timeout."),
+}
 _COMMON_HEADERS = {
     "Cache-Control": "no-store, must-revalidate, no-cache",
     "Pragma": "no-cache",
@@ -296,7 +304,10 @@ class Emulator:
             )
         else:
             message = "An internal error occurred (injected by the emulator)."
-        if surface is Surface.ENTRA:
+        if surface is Surface.GRAPH:
+            code, message = _GRAPH_INJECTED.get(status, ("generalException", message))
+            error = GraphError(status, code, message)
+        elif surface is Surface.ENTRA:
             # Entra answers overload with OAuth2 error bodies, not Fabric's ErrorResponse.
             oauth_error = "temporarily_unavailable" if status in (429, 503) else "server_error"
             error = EntraError(status, oauth_error, 90033 if status == 429 else 90002, message)

@@ -230,4 +230,5 @@ class GraphError(Exception):
             },
         )
         response.headers["request-id"] = request_id
+        response.headers["client-request-id"] = request_id
         return response

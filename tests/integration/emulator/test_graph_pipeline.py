@@ -143,6 +143,8 @@ def test_injected_throttle_is_graph_too_many_requests(
     response = graph.get("/groups")
     graph_error(response, 429, "TooManyRequests")
     assert response.headers["Retry-After"] == "4"
+    assert response.json()["error"]["message"] == "Too many requests."
+    assert response.headers["client-request-id"]
     entry = emulator.requests_log()[-1]
     assert entry["path"] == "/v1.0/groups" and entry["injected"] == ["throttled"]
 
@@ -153,7 +155,7 @@ def test_injected_server_error_keeps_the_graph_shape(
     emulator.set_faults(
         [{"route": "/v1.0/users/*", "error_rate": 1.0, "error_statuses": [503], "max_hits": 1}]
     )
-    graph_error(graph.get("/users/alice@contoso.test"), 503, "ServiceUnavailable")
+    graph_error(graph.get("/users/alice@contoso.test"), 503, "serviceNotAvailable")
     ok(graph.get("/users/alice@contoso.test"))
 
 
