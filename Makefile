@@ -25,7 +25,7 @@ test: lint typecheck
 	$(BIN)/python -m pytest -p no:cacheprovider --cov --cov-branch --cov-report=term $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	$(BIN)/python -m fabric_emulator.demo
+	$(BIN)/python examples/demo.py
 
 container-test:
 	bash scripts/container-test.sh
