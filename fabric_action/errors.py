@@ -3,9 +3,20 @@
 ```
 FabricActionError                 exit 1  base of every error raised on purpose
  ├── ConfigError                  exit 2  bad input, config file or CI environment
+ │    ├── ConfigFileError                 every problem of a config file at once, each a
+ │    │                                   ConfigProblem with its file:line:column or input
+ │    └── SecretsError                    a secret could not be resolved (name, vault kept)
+ │         ├── InvalidSecretNameError     not 1-127 letters, digits and hyphens
+ │         ├── SecretNotFoundError        in neither the vault nor the .env file
+ │         ├── SecretDisabledError        the vault holds it, disabled (never falls back)
+ │         ├── SecretsUnavailableError    the vault failed where no fallback is allowed
+ │         └── DotenvRefusedError         .env is tracked by git, or that cannot be checked
  ├── AuthError                    exit 3  no token: bad credential, OIDC or Entra failure
+ │    └── EntraTokenError                 Entra refused the token request (AADSTS code,
+ │                                        correlation id kept)
  ├── TransportError               exit 1  the HTTP exchange itself failed
  │    ├── RequestNotSentError             connect failed: the server never saw it
+ │    │    └── TlsVerificationError       the server's certificate is not trusted
  │    └── ResponseLostError               sent, but no answer (read timeout, reset):
  │                                        the change may or may not have been applied
  ├── ServiceError                 exit 1  the service answered an error (status, errorCode,
@@ -29,6 +40,8 @@ Branch on :attr:`ServiceError.error_code` (Fabric's ``errorCode``), never on mes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -55,10 +68,130 @@ class ConfigError(FabricActionError):
     exit_code = ExitCode.CONFIG_ERROR
 
 
+class SecretsError(ConfigError):
+    """A secret could not be resolved.
+
+    Attributes:
+        secret_name: The secret's name ("" when the failure is not about one secret).
+        vault_url: The Key Vault involved ("" when none was).
+    """
+
+    def __init__(self, message: str, *, secret_name: str = "", vault_url: str = "") -> None:
+        super().__init__(message)
+        self.secret_name = secret_name
+        self.vault_url = vault_url
+
+
+class InvalidSecretNameError(SecretsError):
+    """A secret name breaks Key Vault's rule (1-127 letters, digits and hyphens)."""
+
+
+class SecretNotFoundError(SecretsError):
+    """The secret is in neither the vault nor the ``.env`` file."""
+
+
+class SecretDisabledError(SecretsError):
+    """The vault holds the secret but it is disabled; no fallback may bypass that."""
+
+
+class SecretsUnavailableError(SecretsError):
+    """The vault failed (unreachable, refused, 5xx) where no fallback is allowed (prod)."""
+
+
+class DotenvRefusedError(SecretsError):
+    """The ``.env`` file is tracked by git, or whether it is could not be checked."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One fault (or warning) in the configuration, with the place it comes from.
+
+    Attributes:
+        code: Stable machine-readable category, e.g. ``schema.enum`` or
+            ``yaml.duplicate-key``; branch on this, never on :attr:`message`.
+        message: What is wrong and what to do, in words a person understands.
+        file: The config file as the user named it ("" when the fault has no file).
+        line: 1-based line in *file*, when the fault has a place.
+        column: 1-based column in *file*, when the fault has a place.
+        origin: Where a value that is not in the file came from, e.g.
+            ``input enableRetry (INPUT_ENABLERETRY)``.
+        path: The setting, as a JSON path such as ``environments.prod.auth.client_id``.
+    """
+
+    code: str
+    message: str
+    file: str = ""
+    line: int | None = None
+    column: int | None = None
+    origin: str = ""
+    path: str = ""
+
+    @property
+    def location(self) -> str:
+        """Return ``file:line:column`` (as much as is known) or the origin."""
+        if not self.file:
+            return self.origin
+        place = [self.file]
+        if self.line is not None:
+            place.append(str(self.line))
+            if self.column is not None:
+                place.append(str(self.column))
+        return ":".join(place)
+
+    def __str__(self) -> str:
+        return ": ".join(part for part in (self.location, self.path, self.message) if part)
+
+
+class ConfigFileError(ConfigError):
+    """The configuration has problems; all of them are listed, each with its place.
+
+    Attributes:
+        problems: Every problem found, in file order.
+    """
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
 class AuthError(FabricActionError):
     """A token could not be obtained (credential rejected, OIDC endpoint failed...)."""
 
     exit_code = ExitCode.AUTH_ERROR
+
+
+class EntraTokenError(AuthError):
+    """Entra ID answered a token request with an OAuth2 error.
+
+    Branch on :attr:`error` and :attr:`error_codes`, never on the description, which
+    Entra rewords freely.
+
+    Attributes:
+        error: OAuth2 ``error`` (``invalid_client``, ``unauthorized_client``...).
+        error_codes: Entra's AADSTS numbers (``(7000215,)`` for a wrong secret).
+        correlation_id: Entra's ``correlation_id``, for support tickets ("" if none).
+        trace_id: Entra's ``trace_id`` ("" if none).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str,
+        error_codes: tuple[int, ...] = (),
+        correlation_id: str = "",
+        trace_id: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.error_codes = error_codes
+        self.correlation_id = correlation_id
+        self.trace_id = trace_id
+
+    @property
+    def aadsts(self) -> str:
+        """The first code as Entra prints it (``AADSTS7000215``), "" if none."""
+        return f"AADSTS{self.error_codes[0]}" if self.error_codes else ""
 
 
 class TransportError(FabricActionError):
@@ -87,6 +220,14 @@ class RequestNotSentError(TransportError):
     def request_sent(self) -> bool:
         """Return False: nothing reached the server."""
         return False
+
+
+class TlsVerificationError(RequestNotSentError):
+    """The server's TLS certificate was not trusted, so nothing was sent.
+
+    A configuration problem, not a transient one: it is never retried. Check the CA bundle
+    setting (a TLS-intercepting proxy needs its CA there).
+    """
 
 
 class ResponseLostError(TransportError):
