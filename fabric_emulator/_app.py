@@ -304,6 +304,12 @@ class Emulator:
             )
         else:
             message = "An internal error occurred (injected by the emulator)."
+        if surface is Surface.KEY_VAULT:
+            code = "Throttled" if status == 429 else "ServiceUnavailable"
+            response = Response.json(status, {"error": {"code": code, "message": message}})
+            for name, value in headers.items():
+                response.headers[name] = value
+            return response
         if surface is Surface.GRAPH:
             code, message = _GRAPH_INJECTED.get(status, ("generalException", message))
             error = GraphError(status, code, message)

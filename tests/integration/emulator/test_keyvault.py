@@ -371,6 +371,7 @@ def test_fault_rules_on_secrets_make_the_vault_fail(
         client.get_secret("db-password")
 
     assert caught.value.status_code == 503
+    assert caught.value.error is not None and caught.value.error.code == "ServiceUnavailable"
     assert emulator.requests_log()[-1]["injected"] == ["error"]
 
 

@@ -114,7 +114,7 @@ def test_vault_outage_falls_back_to_dotenv_in_dev_with_a_warning(
     [record] = caplog.records
     assert record.levelno == logging.WARNING
     assert "Key Vault failed" in record.getMessage()
-    assert "HTTP 503 Service Unavailable" in record.getMessage()
+    assert "HTTP 503 ServiceUnavailable" in record.getMessage()
     assert "vault-password" not in caplog.text
 
 
@@ -130,7 +130,7 @@ def test_vault_outage_fails_in_prod_saying_what_where_and_what_to_do(
     message = str(caught.value)
     assert message.startswith(
         f"secret 'db-password' could not be read from Key Vault {emulator.base_url} as the "
-        "injected credential: HTTP 503 Service Unavailable"
+        "injected credential: HTTP 503 ServiceUnavailable"
     )
     assert "'Key Vault Secrets User' role" in message
     assert (caught.value.secret_name, caught.value.vault_url) == ("db-password", emulator.base_url)
