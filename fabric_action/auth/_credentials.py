@@ -1,0 +1,265 @@
+"""What proves the app's identity to Entra: a secret, a certificate or a federated assertion.
+
+Each credential turns into MSAL's ``client_credential`` argument. None keeps a token:
+a federated credential calls its assertion source on every Entra token request, so a
+CI OIDC token (five minutes of life) is never reused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from fabric_action.errors import AuthError
+
+
+class CredentialKind(StrEnum):
+    """How the app authenticates to Entra (``auto`` picks from the settings and CI)."""
+
+    AUTO = "auto"
+    CLIENT_SECRET = "client-secret"  # noqa: S105 - a kind name
+    CERTIFICATE = "certificate"
+    GITHUB_OIDC = "github-oidc"
+    AZURE_DEVOPS_OIDC = "azure-devops-oidc"
+
+
+class AssertionSource(Protocol):
+    """A callable that returns a fresh client assertion (a CI OIDC token) on every call."""
+
+    def __call__(self) -> str:
+        """Fetch a new assertion.
+
+        Raises:
+            AuthError: The issuer could not be reached or refused.
+        """
+        ...
+
+    def describe(self) -> str:
+        """Return where assertions come from, for messages (no secrets)."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        ...
+
+
+class Credential(Protocol):
+    """An app identity MSAL can use: tenant, client id and ``client_credential``."""
+
+    @property
+    def kind(self) -> CredentialKind:
+        """Which kind of credential this is."""
+        ...
+
+    @property
+    def tenant_id(self) -> str:
+        """Entra tenant id or domain."""
+        ...
+
+    @property
+    def client_id(self) -> str:
+        """Application (client) id."""
+        ...
+
+    def msal_credential(self) -> str | dict[str, Any]:
+        """Return MSAL's ``client_credential`` argument."""
+        ...
+
+    def describe(self) -> str:
+        """Return a secret-free description for messages."""
+        ...
+
+    def redactions(self) -> tuple[str, ...]:
+        """Return the secret values that must never appear in a message."""
+        ...
+
+    def close(self) -> None:
+        """Release resources (HTTP sessions of assertion sources)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientSecretCredential:
+    """An app id and one of its client secrets (sent as the ``client_secret`` form field)."""
+
+    tenant_id: str
+    client_id: str
+    secret: str = field(repr=False)
+    kind: CredentialKind = field(default=CredentialKind.CLIENT_SECRET, init=False)
+
+    def msal_credential(self) -> str:
+        """Return the secret itself, as MSAL expects."""
+        return self.secret
+
+    def describe(self) -> str:
+        """Describe without the secret."""
+        return f"client secret of app {self.client_id}"
+
+    def redactions(self) -> tuple[str, ...]:
+        """Return the secret."""
+        return (self.secret,)
+
+    def close(self) -> None:
+        """Do nothing: a secret holds no resources."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateCredential:
+    """An app id and a certificate's private key; MSAL signs a PS256 assertion per request.
+
+    Build it with :meth:`from_pem_file`, which checks the key and certificate first.
+    """
+
+    tenant_id: str
+    client_id: str
+    private_key_pem: str = field(repr=False)
+    certificate_pem: str
+    passphrase: str = field(default="", repr=False)
+    kind: CredentialKind = field(default=CredentialKind.CERTIFICATE, init=False)
+
+    @classmethod
+    def from_pem_file(
+        cls, path: str | Path, *, tenant_id: str, client_id: str, password: str = ""
+    ) -> CertificateCredential:
+        """Load a PEM file that holds the private key and its certificate.
+
+        Raises:
+            AuthError: The file is missing, has no key or certificate, the password is
+                wrong, or the key does not belong to the certificate.
+        """
+        where = f"certificate file {str(path)!r}"
+        try:
+            text = Path(path).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AuthError(
+                f"cannot read the {where} ({type(exc).__name__}): check certificatePath "
+                "/ AZURE_CLIENT_CERTIFICATE_PATH points at a PEM file"
+            ) from None
+        key_pem = _pem_block(text, "PRIVATE KEY")
+        cert_pem = _pem_block(text, "CERTIFICATE")
+        if not key_pem or not cert_pem:
+            missing = "private key" if not key_pem else "certificate"
+            raise AuthError(
+                f"the {where} has no {missing}: it must hold both the private key and the "
+                "certificate, in PEM"
+            )
+        key = _load_private_key(key_pem, password, where)
+        certificate = _load_certificate(cert_pem, where)
+        if not _same_public_key(key, certificate):
+            raise AuthError(f"the private key in the {where} does not match its certificate")
+        return cls(
+            tenant_id=tenant_id,
+            client_id=client_id,
+            private_key_pem=key_pem,
+            certificate_pem=cert_pem,
+            passphrase=password,
+        )
+
+    @property
+    def sha1_thumbprint(self) -> str:
+        """The certificate's SHA-1 thumbprint, upper-case hex (what the portal shows)."""
+        cert = x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii"))
+        return cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - an identifier
+
+    def msal_credential(self) -> dict[str, Any]:
+        """Return ``{"private_key", "public_certificate"[, "passphrase"]}``.
+
+        With the certificate MSAL computes the SHA-256 thumbprint and signs with PS256.
+        """
+        credential: dict[str, Any] = {
+            "private_key": self.private_key_pem,
+            "public_certificate": self.certificate_pem,
+        }
+        if self.passphrase:
+            credential["passphrase"] = self.passphrase
+        return credential
+
+    def describe(self) -> str:
+        """Describe by thumbprint."""
+        return f"certificate {self.sha1_thumbprint} of app {self.client_id}"
+
+    def redactions(self) -> tuple[str, ...]:
+        """Return the key and the passphrase."""
+        return tuple(value for value in (self.private_key_pem, self.passphrase) if value)
+
+    def close(self) -> None:
+        """Do nothing: a certificate holds no resources."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FederatedCredential:
+    """An app id and a source of OIDC tokens Entra trusts (workload identity federation)."""
+
+    tenant_id: str
+    client_id: str
+    assertion: AssertionSource
+    kind: CredentialKind
+
+    def msal_credential(self) -> dict[str, Callable[[], str]]:
+        """Return ``{"client_assertion": callable}``: MSAL calls it per token request."""
+        return {"client_assertion": self.assertion}
+
+    def describe(self) -> str:
+        """Describe the issuer and the app."""
+        return f"{self.assertion.describe()} for app {self.client_id}"
+
+    def redactions(self) -> tuple[str, ...]:
+        """Return nothing: assertion sources keep their own secrets out of messages."""
+        return ()
+
+    def close(self) -> None:
+        """Close the assertion source's session."""
+        self.assertion.close()
+
+
+def _pem_block(text: str, label: str) -> str:
+    """Return the first PEM block whose label ends with ``label`` (any key flavour), or ""."""
+    match = re.search(
+        rf"-----BEGIN ((?:[A-Z0-9]+ )*{label})-----.*?-----END \1-----", text, re.DOTALL
+    )
+    return match.group(0) + "\n" if match else ""
+
+
+def _load_private_key(key_pem: str, password: str, where: str) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(
+            key_pem.encode("ascii"), password.encode("utf-8") if password else None
+        )
+    except TypeError:
+        hint = (
+            "the key is encrypted: set certificatePassword / AZURE_CLIENT_CERTIFICATE_PASSWORD"
+            if not password
+            else "the key is not encrypted: leave the certificate password empty"
+        )
+        raise AuthError(f"cannot use the private key in the {where}: {hint}") from None
+    except ValueError:
+        raise AuthError(
+            f"cannot decrypt or parse the private key in the {where}: check the "
+            "certificate password"
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise AuthError(f"the key in the {where} is not RSA: Entra accepts RSA certificates only")
+    return key
+
+
+def _load_certificate(cert_pem: str, where: str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(cert_pem.encode("ascii"))
+    except ValueError:
+        raise AuthError(f"the certificate in the {where} is not valid PEM") from None
+
+
+def _same_public_key(key: rsa.RSAPrivateKey, certificate: x509.Certificate) -> bool:
+    der = serialization.Encoding.DER
+    info = serialization.PublicFormat.SubjectPublicKeyInfo
+    return key.public_key().public_bytes(der, info) == certificate.public_key().public_bytes(
+        der, info
+    )
