@@ -8,12 +8,19 @@ and nowhere else.
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Sized
 from typing import NoReturn
 
 from . import __version__
 from .ci import CIAdapter, detect_ci_adapter
-from .errors import ExitCode, FabricActionError
+from .config import (
+    DEFAULT_CONFIG_FILE,
+    choose_config_file,
+    choose_environment,
+    format_effective_config,
+    load_config,
+)
+from .errors import ConfigFileError, ExitCode, FabricActionError
 
 PROG = "fabric-action"
 
@@ -61,6 +68,66 @@ def _add_version_command(commands: "argparse._SubParsersAction[_ArgumentParser]"
     parser.set_defaults(handler=_run_version)
 
 
+def _count(things: Sized, noun: str) -> str:
+    return f"{len(things)} {noun}{'' if len(things) == 1 else 's'}"
+
+
+def _run_validate(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
+    config_file = choose_config_file(args.config, os.environ)
+    environment = choose_environment(args.environment, os.environ)
+    try:
+        config = load_config(config_file, environment, environ=os.environ)
+    except ConfigFileError as exc:
+        for problem in exc.problems:  # one annotation each, so each points at its line
+            ci.error(str(problem))
+        print(f"{config_file}: {_count(exc.problems, 'problem')}, not valid", file=sys.stderr)
+        return ExitCode.CONFIG_ERROR
+    for warning in config.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
+    env = config.environment
+    print(
+        f"{config_file}: valid for environment {env.name!r} (tier {env.tier}, "
+        f"{_count(env.workspaces, 'workspace')})",
+        flush=True,
+    )
+    if args.show:
+        sys.stdout.write(format_effective_config(config))
+        sys.stdout.flush()
+    return ExitCode.OK
+
+
+def _add_validate_command(commands: "argparse._SubParsersAction[_ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "validate",
+        help="check the config file offline and show the effective settings",
+        description=(
+            "Validate the config file for one environment without calling any service: "
+            "schema, environments and tiers, paths, ${env:NAME} references, feature flags "
+            "and the tier's rules. ${secret:NAME} references are checked but not read "
+            "(Key Vault is not contacted), so they show as not resolved. Every problem is "
+            "reported with its file:line:column; exit 0 when valid, 2 when not."
+        ),
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"the YAML or JSON config (default: input 'config', FABRIC_ACTION_CONFIG, "
+        f"then {DEFAULT_CONFIG_FILE})",
+    )
+    parser.add_argument(
+        "--environment",
+        metavar="ENV",
+        help="the environment to validate (default: input 'environment', then "
+        "FABRIC_ACTION_ENVIRONMENT)",
+    )
+    parser.add_argument(
+        "--show",
+        action="store_true",
+        help="print every effective value (secrets masked) and where it came from",
+    )
+    parser.set_defaults(handler=_run_validate)
+
+
 def build_parser() -> _ArgumentParser:
     """Return the parser for every subcommand."""
     parser = _ArgumentParser(
@@ -69,6 +136,7 @@ def build_parser() -> _ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_version_command(commands)
+    _add_validate_command(commands)
     return parser
 
 

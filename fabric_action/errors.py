@@ -4,7 +4,12 @@
 FabricActionError                 exit 1  base of every error raised on purpose
  ├── ConfigError                  exit 2  bad input, config file or CI environment
  │    ├── ConfigFileError                 every problem of a config file at once, each a
- │    │                                   ConfigProblem with its file:line:column or input
+ │    │    │                              ConfigProblem with its file:line:column or input
+ │    │    └── ItemSourceError            the items to deploy have problems: item folders,
+ │    │         │                         .platform files, references (path[:line] each)
+ │    │         ├── ParameterError        parameter.yml has problems (file:line each)
+ │    │         └── UnmappedReferenceError  a definition keeps a source-workspace id no
+ │    │                                   rule rewrites (item path:line each)
  │    └── SecretsError                    a secret could not be resolved (name, vault kept)
  │         ├── InvalidSecretNameError     not 1-127 letters, digits and hyphens
  │         ├── SecretNotFoundError        in neither the vault nor the .env file
@@ -108,7 +113,7 @@ class ConfigProblem:
 
     Attributes:
         code: Stable machine-readable category, e.g. ``schema.enum`` or
-            ``yaml.duplicate-key``; branch on this, never on :attr:`message`.
+            ``syntax.duplicate-key``; branch on this, never on :attr:`message`.
         message: What is wrong and what to do, in words a person understands.
         file: The config file as the user named it ("" when the fault has no file).
         line: 1-based line in *file*, when the fault has a place.
@@ -152,6 +157,30 @@ class ConfigFileError(ConfigError):
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class ItemSourceError(ConfigFileError):
+    """The items to deploy have problems; every one is listed with its place.
+
+    Raised for item folders and ``.platform`` files (read), and for definitions that cannot
+    be rendered for the target (a reference that does not resolve). Each problem's
+    ``file`` is the repository path (or parameter file) and ``line`` the line, when known.
+    """
+
+
+class ParameterError(ItemSourceError):
+    """The parameter file (``parameter.yml`` and its ``extend`` templates) has problems.
+
+    Each problem names the file and line of the key or value at fault.
+    """
+
+
+class UnmappedReferenceError(ItemSourceError):
+    """A definition keeps an id of the source workspace that no rule rewrites.
+
+    Deploying it would leave the target pointing at the source environment, the silent
+    failure behind fabric-cicd issues #209, #311 and #834.
+    """
 
 
 class AuthError(FabricActionError):
