@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -76,19 +74,13 @@ def load_schema() -> Mapping[str, Any]:
 def draft_2020_12_validator() -> Any:
     """Return jsonschema's ``Draft202012Validator`` class, imported on first use.
 
-    ``rfc3987_syntax`` (pulled in by the ``format-nongpl`` extra for the ``iri`` formats,
-    which this schema does not use) builds three Earley parsers when imported: about
-    three seconds on every run. Its import is refused while jsonschema loads, which
-    jsonschema handles by leaving ``iri`` unchecked; ``uri`` and ``uuid`` are unaffected.
+    The ``uri`` format is checked by ``rfc3986-validator`` (a dependency for that reason);
+    ``uuid`` needs nothing. The ``format-nongpl`` extra is not used: it also pulls
+    ``rfc3987_syntax``, which builds parsers on import (about 3 s per run) for ``iri``
+    formats this schema does not use.
     """
-    blocked = "rfc3987_syntax" not in sys.modules
-    if blocked:
-        sys.modules["rfc3987_syntax"] = cast(ModuleType, None)  # None makes import fail
-    try:
-        from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # noqa: PLC0415
-    finally:
-        if blocked:
-            del sys.modules["rfc3987_syntax"]
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     return Draft202012Validator
 
 
