@@ -1,5 +1,44 @@
 """Reliability building blocks that know nothing of Fabric: clock, retry, breaker, limits."""
 
-from ._clock import Clock, FakeClock, SystemClock
+from ._circuit_breaker import (
+    Admission,
+    BreakerEvent,
+    BreakerOptions,
+    BreakerRegistry,
+    CallOutcome,
+    CircuitBreaker,
+    CircuitState,
+)
+from ._clock import Clock, FakeClock, SystemClock, wait_for_notify
+from ._concurrency import AdaptiveConcurrencyLimit, ConcurrencyOptions, LimitSignal, Slot
+from ._deadline import Deadline
+from ._retry import Classification, Retrier, RetryEvent, RetryOptions, Verdict
+from ._retry_after import parse_retry_after
+from ._token_bucket import RateLimitOptions, TokenBucket
 
-__all__ = ["Clock", "FakeClock", "SystemClock"]
+__all__ = [
+    "AdaptiveConcurrencyLimit",
+    "Admission",
+    "BreakerEvent",
+    "BreakerOptions",
+    "BreakerRegistry",
+    "CallOutcome",
+    "CircuitBreaker",
+    "CircuitState",
+    "Classification",
+    "Clock",
+    "ConcurrencyOptions",
+    "Deadline",
+    "FakeClock",
+    "LimitSignal",
+    "RateLimitOptions",
+    "Retrier",
+    "RetryEvent",
+    "RetryOptions",
+    "Slot",
+    "SystemClock",
+    "TokenBucket",
+    "Verdict",
+    "parse_retry_after",
+    "wait_for_notify",
+]
