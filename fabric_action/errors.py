@@ -10,12 +10,19 @@ FabricActionError                 exit 1  base of every error raised on purpose
  │    │         ├── ParameterError        parameter.yml has problems (file:line each)
  │    │         └── UnmappedReferenceError  a definition keeps a source-workspace id no
  │    │                                   rule rewrites (item path:line each)
- │    └── SecretsError                    a secret could not be resolved (name, vault kept)
- │         ├── InvalidSecretNameError     not 1-127 letters, digits and hyphens
- │         ├── SecretNotFoundError        in neither the vault nor the .env file
- │         ├── SecretDisabledError        the vault holds it, disabled (never falls back)
- │         ├── SecretsUnavailableError    the vault failed where no fallback is allowed
- │         └── DotenvRefusedError         .env is tracked by git, or that cannot be checked
+ │    ├── SecretsError                    a secret could not be resolved (name, vault kept)
+ │    │    ├── InvalidSecretNameError     not 1-127 letters, digits and hyphens
+ │    │    ├── SecretNotFoundError        in neither the vault nor the .env file
+ │    │    ├── SecretDisabledError        the vault holds it, disabled (never falls back)
+ │    │    ├── SecretsUnavailableError    the vault failed where no fallback is allowed
+ │    │    ├── SecretDeferredError        offline (validate): read from Key Vault at deploy
+ │    │    │                              time, the vault is not contacted now
+ │    │    └── DotenvRefusedError         .env is tracked by git, or that cannot be checked
+ │    ├── UntrustedRedirectError          the service pointed a poll at a host the cloud
+ │    │                                   profile does not allow
+ │    └── PrincipalResolutionError        a principal named in the config cannot be resolved
+ │         ├── UnknownPrincipalError      Graph knows no principal by that name or id
+ │         └── AmbiguousPrincipalError    the name matches two or more principals
  ├── AuthError                    exit 3  no token: bad credential, OIDC or Entra failure
  │    └── EntraTokenError                 Entra refused the token request (AADSTS code,
  │                                        correlation id kept)
@@ -30,7 +37,11 @@ FabricActionError                 exit 1  base of every error raised on purpose
  │    ├── NotFoundError                   404
  │    ├── ConflictError                   409, or a name already in use
  │    ├── PermissionDeniedError           401/403 on an API call
- │    └── OperationFailedError            a long-running operation ended Failed/Undefined
+ │    │    └── GraphPermissionError       the app lacks a Microsoft Graph permission
+ │    ├── OperationFailedError            a long-running operation ended Failed/Undefined
+ │    └── UnexpectedResponseError         a 2xx whose body cannot be read as documented
+ │         └── ContinuationLoopError      a list call handed back a continuation it
+ │                                        had already given
  ├── DeadlineExceededError        exit 1  the operation's deadline passed
  ├── CircuitOpenError             exit 1  the host's breaker is open; carries the seconds
  │                                        until its probe
@@ -103,8 +114,64 @@ class SecretsUnavailableError(SecretsError):
     """The vault failed (unreachable, refused, 5xx) where no fallback is allowed (prod)."""
 
 
+class SecretDeferredError(SecretsError):
+    """Offline (``validate``): the secret comes from Key Vault, which is not contacted.
+
+    Not a fault: the value is read at deploy time. Raised only by a SecretManager built
+    with ``offline=True``; :attr:`vault_url` names the vault that will be read.
+    """
+
+
 class DotenvRefusedError(SecretsError):
     """The ``.env`` file is tracked by git, or whether it is could not be checked."""
+
+
+class UntrustedRedirectError(ConfigError):
+    """The service pointed a poll or a page at a host the cloud profile does not allow.
+
+    Nothing was sent there: the bearer token goes only to allowed hosts. If the host is
+    genuinely Fabric's (a new long-running-operation cluster), add its pattern to the
+    cloud profile's ``lro_redirect_hosts``.
+
+    Attributes:
+        url: The refused URL, without query string.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class PrincipalResolutionError(ConfigError):
+    """A principal the config names by UPN, display name or app id cannot be resolved.
+
+    Attributes:
+        principal: The value as the config wrote it.
+        principal_type: User, Group, ServicePrincipal or ServicePrincipalProfile.
+    """
+
+    def __init__(self, message: str, *, principal: str, principal_type: str) -> None:
+        super().__init__(message)
+        self.principal = principal
+        self.principal_type = principal_type
+
+
+class UnknownPrincipalError(PrincipalResolutionError):
+    """Microsoft Graph has no principal of that type by that name, UPN or app id."""
+
+
+class AmbiguousPrincipalError(PrincipalResolutionError):
+    """The display name matches two or more principals; the config must give the object id.
+
+    Attributes:
+        matches: Object ids of every match.
+    """
+
+    def __init__(
+        self, message: str, *, principal: str, principal_type: str, matches: Sequence[str]
+    ) -> None:
+        super().__init__(message, principal=principal, principal_type=principal_type)
+        self.matches = tuple(matches)
 
 
 @dataclass(frozen=True)
@@ -318,8 +385,28 @@ class PermissionDeniedError(ServiceError):
     """401/403 on an API call: the identity lacks a role, scope or permission."""
 
 
+class GraphPermissionError(PermissionDeniedError):
+    """Microsoft Graph refused a directory read (``Authorization_RequestDenied``).
+
+    The deploying app lacks the application permission the lookup needs; the message
+    names it. Grant it with admin consent, or give principals by object id and type in the
+    config, which needs no Graph call at all.
+    """
+
+
 class OperationFailedError(ServiceError):
     """A long-running operation ended ``Failed`` or ``Undefined``."""
+
+
+class UnexpectedResponseError(ServiceError):
+    """The service answered 2xx with a body that is not what its contract documents."""
+
+
+class ContinuationLoopError(UnexpectedResponseError):
+    """A list call handed back a continuation token (or URI) it had already given.
+
+    Following it would fetch the same pages forever; the listing stops with this error.
+    """
 
 
 class DeadlineExceededError(FabricActionError):
