@@ -9,9 +9,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence, Sized
+from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from ._run_secrets import DOTENV_FILE, dotenv_path_for, resolve_secrets_offline
 from .ci import CIAdapter, detect_ci_adapter
 from .config import (
     DEFAULT_CONFIG_FILE,
@@ -21,6 +23,7 @@ from .config import (
     load_config,
 )
 from .errors import ConfigFileError, ExitCode, FabricActionError
+from .secrets import SecretMasker
 
 PROG = "fabric-action"
 
@@ -76,12 +79,20 @@ def _run_validate(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
     config_file = choose_config_file(args.config, os.environ)
     environment = choose_environment(args.environment, os.environ)
     try:
-        config = load_config(config_file, environment, environ=os.environ)
+        offline = load_config(config_file, environment, environ=os.environ)
+        # Every value read is registered with the CI masker in here, so before the first
+        # line this command prints (warnings included).
+        resolved = resolve_secrets_offline(
+            offline,
+            masker=SecretMasker(ci),
+            dotenv_path=dotenv_path_for(config_file, args.dotenv),
+        )
     except ConfigFileError as exc:
         for problem in exc.problems:  # one annotation each, so each points at its line
             ci.error(str(problem))
         print(f"{config_file}: {_count(exc.problems, 'problem')}, not valid", file=sys.stderr)
         return ExitCode.CONFIG_ERROR
+    config = resolved.config
     for warning in config.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
     env = config.environment
@@ -91,8 +102,11 @@ def _run_validate(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
         flush=True,
     )
     if args.show:
-        sys.stdout.write(format_effective_config(config))
+        sys.stdout.write(format_effective_config(config, secret_sources=resolved.sources))
         sys.stdout.flush()
+    ci.set_output("valid", "true")
+    ci.set_output("environment", env.name)
+    ci.set_output("tier", env.tier.value)
     return ExitCode.OK
 
 
@@ -103,9 +117,12 @@ def _add_validate_command(commands: "argparse._SubParsersAction[_ArgumentParser]
         description=(
             "Validate the config file for one environment without calling any service: "
             "schema, environments and tiers, paths, ${env:NAME} references, feature flags "
-            "and the tier's rules. ${secret:NAME} references are checked but not read "
-            "(Key Vault is not contacted), so they show as not resolved. Every problem is "
-            "reported with its file:line:column; exit 0 when valid, 2 when not."
+            "and the tier's rules. ${secret:NAME} values are read from .env where the "
+            "tier allows it (local, dev, test), masked and checked against their field; "
+            "Key Vault is never contacted, so its secrets are resolved at deploy time "
+            "(always so in prod, which never reads .env). A .env tracked by git is "
+            "refused. Every problem is reported with its file:line:column; exit 0 when "
+            "valid, 2 when not. Sets the step outputs valid, environment and tier."
         ),
     )
     parser.add_argument(
@@ -124,6 +141,12 @@ def _add_validate_command(commands: "argparse._SubParsersAction[_ArgumentParser]
         "--show",
         action="store_true",
         help="print every effective value (secrets masked) and where it came from",
+    )
+    parser.add_argument(
+        "--dotenv",
+        metavar="PATH",
+        help=f"the local secrets file (default: {DOTENV_FILE} in the config file's folder); "
+        "never read in prod",
     )
     parser.set_defaults(handler=_run_validate)
 

@@ -9,9 +9,13 @@ returns a frozen :class:`EffectiveConfig`, or raises
 
 When the secret provider is itself configured by the file (the SecretManager needs the
 tier, USE_KEY_VAULT, the vault URL and the TTL), load with ``secrets=None`` first, build
-the provider from the result, then call ``resolve_config_secrets(config, provider)``.
+the provider from the result, then call ``resolve_config_secrets(config, provider)``
+(``only=`` names resolves some and leaves the rest, as offline ``validate`` does).
+``ACTION_INPUTS`` lists the action inputs read here; action.yml must declare exactly
+those (plus ``command``), which a test checks.
 """
 
+from ..tiers import Tier
 from ._build import resolve_config_secrets
 from ._layers import Layer, Source
 from ._limits import MAX_CONFIG_BYTES, ParseLimits
@@ -35,6 +39,7 @@ from ._model import (
 )
 from ._references import SecretProvider, SecretRef, SecretValue
 from ._settings import (
+    ACTION_INPUTS,
     DEFAULT_CONFIG_FILE,
     SETTINGS,
     Setting,
@@ -50,12 +55,12 @@ from ._tiers import (
     FeatureFlags,
     Flag,
     Preflight,
-    Tier,
     TierPolicy,
     tier_for_environment_name,
 )
 
 __all__ = [
+    "ACTION_INPUTS",
     "DEFAULT_CONFIG_FILE",
     "MAX_CONFIG_BYTES",
     "SETTINGS",

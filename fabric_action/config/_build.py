@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigFileError, ConfigProblem
+from ..tiers import Tier
 from ._document import JsonPath, format_path
 from ._layers import Sources, source_at
 from ._model import (
@@ -28,7 +29,7 @@ from ._model import (
     WorkspaceRole,
 )
 from ._references import SecretProvider, SecretRef, resolve_secrets
-from ._tiers import TIER_POLICIES, FeatureFlags, Tier
+from ._tiers import TIER_POLICIES, FeatureFlags
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
@@ -158,25 +159,45 @@ def _leaves(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:
         yield path, value
 
 
-def resolve_config_secrets(config: EffectiveConfig, provider: SecretProvider) -> EffectiveConfig:
+def resolve_config_secrets(
+    config: EffectiveConfig,
+    provider: SecretProvider,
+    *,
+    only: Collection[str] | None = None,
+) -> EffectiveConfig:
     """Return *config* with every ``${secret:NAME}`` read through *provider*.
 
     For a provider built from the config itself (the SecretManager needs the tier,
     USE_KEY_VAULT, the vault URL and the cache TTL): load offline, build it, resolve.
 
+    Args:
+        config: A configuration loaded without a secret provider (or partly resolved).
+        provider: Reads the secrets.
+        only: Resolve just these names (default: all); the others are left as they are,
+            which is how ``validate`` keeps the secrets it may not read offline.
+
     Raises:
-        ConfigFileError: A secret could not be read; each problem says where it is used.
+        ConfigFileError: A secret could not be read, or its value cannot serve its field
+            (empty, not PEM...); each problem says where it is used, never the value.
     """
     names = {
-        key: value.name for key, value in config.values.items() if isinstance(value, SecretRef)
+        key: value.name
+        for key, value in config.values.items()
+        if isinstance(value, SecretRef) and not value.resolved
     }
-    refs, problems = resolve_secrets(names, config.sources.__getitem__, provider)
+    refs, problems = resolve_secrets(
+        names,
+        config.sources.__getitem__,
+        provider,
+        field_of=lambda key: key.rsplit(".", 1)[-1],
+        only=only,
+    )
     if problems:
         raise ConfigFileError(problems)
     resolved = {ref.name: ref for ref in refs.values()}
 
     def swap(ref: SecretRef | None) -> SecretRef | None:
-        return None if ref is None else resolved[ref.name]
+        return None if ref is None else resolved.get(ref.name, ref)
 
     workspaces = tuple(
         replace(ws, git=replace(ws.git, connection=swap(ws.git.connection)))

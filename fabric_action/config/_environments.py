@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigProblem
+from ..tiers import Tier
 from ._document import JsonPath, ParsedDocument
 from ._layers import Layer, LayerData, Source, file_source
-from ._tiers import WELL_KNOWN_ENVIRONMENTS, Tier, tier_for_environment_name
+from ._tiers import WELL_KNOWN_ENVIRONMENTS, tier_for_environment_name
 
 SHARED_SECTIONS = ("auth", "secrets", "telemetry", "features")
 """Sections given at the top level and overridable per environment."""

@@ -146,7 +146,10 @@ def _load_environment(
     if problems:  # do not ask the vault for anything when the config is wrong anyway
         raise ConfigFileError(_in_order(problems))
     refs, secret_problems = resolve_secrets(
-        secret_names, lambda path: source_at(sources, path), secrets
+        secret_names,
+        lambda path: source_at(sources, path),
+        secrets,
+        field_of=lambda path: str(path[-1]),
     )
     if secret_problems:
         raise ConfigFileError(_in_order(secret_problems))

@@ -8,9 +8,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from ..errors import ConfigProblem
+from ..tiers import Tier
 from ._layers import Source
 from ._references import SecretRef
-from ._tiers import FeatureFlags, Tier, TierPolicy
+from ._tiers import FeatureFlags, TierPolicy
 
 
 class WorkspaceRole(StrEnum):

@@ -12,13 +12,14 @@ glued into plain text would stop being a secret.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ..errors import ConfigError, ConfigProblem, FabricActionError
 from ._document import JsonPath, ParsedDocument
 from ._layers import Layer, Source, Sources, source_at
+from ._secret_values import secret_value_problem
 
 SECRET_FIELDS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -44,7 +45,8 @@ Key = TypeVar("Key")
 class SecretValue(Protocol):
     """A resolved secret: it prints as ``***`` and gives its value only on request.
 
-    ``fabric_action.secrets.Secret`` is one; config never calls :meth:`reveal`.
+    ``fabric_action.secrets.Secret`` is one. Config calls :meth:`reveal` in one place
+    only, to check the value's shape for its field (``_secret_values``), never to show it.
     """
 
     def reveal(self) -> str:
@@ -229,23 +231,30 @@ def resolve_secrets(
     names: Mapping[Key, str],
     source_of: Callable[[Key], Source],
     provider: SecretProvider | None,
+    *,
+    field_of: Callable[[Key], str],
+    only: Collection[str] | None = None,
 ) -> tuple[dict[Key, SecretRef], list[ConfigProblem]]:
     """Return a :class:`SecretRef` for each secret field; resolve them with *provider*.
 
     Without a provider every reference stays unresolved (offline). Each name is asked
-    for once; a failure is a problem naming the reference and where it is used.
+    for once; a failure is a problem naming the reference and where it is used, and so is
+    a value that cannot serve its field (empty, not PEM...), described without the value.
 
     Args:
         names: The secret name of each field, by the field's key.
         source_of: Where the field's value was given.
         provider: Reads the secrets, or None.
+        field_of: The field a key stands for (``client_secret``, ``connection``...).
+        only: The names to resolve (default: all); the others stay unresolved.
     """
     refs: dict[Key, SecretRef] = {}
     problems: list[ConfigProblem] = []
     values: dict[str, SecretValue | None] = {}
     failures: dict[str, str] = {}
     for key, name in names.items():
-        if provider is not None and name not in values and name not in failures:
+        wanted = only is None or name in only
+        if provider is not None and wanted and name not in values and name not in failures:
             try:
                 values[name] = provider.get(name)
             except LookupError:
@@ -259,5 +268,14 @@ def resolve_secrets(
                     f"${{secret:{name}}} could not be resolved: {failures[name]}",
                 )
             )
-        refs[key] = SecretRef(name, values.get(name))
+        value = values.get(name)
+        unusable = None if value is None else secret_value_problem(field_of(key), value)
+        if unusable is not None:
+            problems.append(
+                source_of(key).problem(
+                    "reference.invalid-secret-value",
+                    f"${{secret:{name}}} cannot be used here: {unusable}",
+                )
+            )
+        refs[key] = SecretRef(name, value)
     return refs, problems

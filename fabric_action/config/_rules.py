@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigProblem
+from ..tiers import Tier
 from ._document import JsonPath
 from ._layers import Source, Sources, source_at
-from ._tiers import TIER_POLICIES, Tier
+from ._tiers import TIER_POLICIES
 
 
 @dataclass

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigProblem
+from ..tiers import Tier
 from ._document import JsonPath, format_path
 from ._layers import Layer, LayerData, Source
-from ._tiers import TIER_POLICIES, Flag, Tier
+from ._tiers import TIER_POLICIES, Flag
 
 DEFAULT_CONFIG_FILE = "fabric-action.yml"
 """The config file read when none is named."""
@@ -60,6 +61,14 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(("features", flag.key), flag.input_name, flag.value, bool) for flag in Flag),
 )
 """Every setting with an input and a variable, in the order ``--show`` prints them."""
+
+ACTION_INPUTS: tuple[str, ...] = (
+    CONFIG_INPUT,
+    ENVIRONMENT_INPUT,
+    *(setting.input_name for setting in SETTINGS),
+)
+"""Every action input the config layer reads (as ``INPUT_<NAME>``); action.yml declares
+each of them, without a default (a default would always beat the file)."""
 
 
 def setting_at(path: JsonPath) -> Setting | None:

@@ -18,15 +18,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from types import MappingProxyType
 
-
-class Tier(StrEnum):
-    """The rules an environment runs under."""
-
-    LOCAL = "local"
-    DEV = "dev"
-    TEST = "test"
-    PROD = "prod"
-
+from ..tiers import Tier
 
 WELL_KNOWN_ENVIRONMENTS: Mapping[str, Tier] = MappingProxyType(
     {

@@ -4,6 +4,13 @@ The seed's flow: USE_KEY_VAULT on -> cache (one hour) -> Key Vault (azure-core r
 -> cache the value; on failure, ``.env`` with a warning (graceful degradation). Prod is
 stricter: Key Vault is required and a failure is an error. A disabled secret never
 falls back, in any tier: someone turned it off on purpose.
+
+Offline (``validate``), the same rules decide where each secret comes from, but the vault
+is never built, so nothing can reach it: a secret the vault would serve raises
+:class:`~fabric_action.errors.SecretDeferredError` (read at deploy time) unless, outside
+prod, ``.env`` holds it (the value ``.env`` would give if the vault failed, which is
+enough to check its shape and to mask it). Prod never reads ``.env``, offline either: an
+offline prod run must not claim a vault secret is resolved.
 """
 
 from __future__ import annotations
@@ -12,15 +19,20 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
 from azure.core.credentials import TokenCredential
 
-from ..errors import ConfigError, SecretNotFoundError, SecretsUnavailableError
+from ..errors import (
+    ConfigError,
+    SecretDeferredError,
+    SecretNotFoundError,
+    SecretsUnavailableError,
+)
 from ..reliability import Clock, SystemClock
+from ..tiers import Tier, parse_tier
 from ._cache import DEFAULT_TTL_S, SecretCache
 from ._credential import IDENTITY_HELP, IdentityOptions, VaultIdentity, choose_vault_identity
 from ._dotenv import DEFAULT_GIT_TIMEOUT_S, DotenvFile
@@ -30,30 +42,6 @@ from ._names import dotenv_keys, validate_secret_name
 from ._secret import Secret
 
 LOGGER = logging.getLogger("fabric_action.secrets")
-
-
-class Tier(StrEnum):
-    """An environment's tier; it decides where secrets may come from."""
-
-    LOCAL = "local"
-    DEV = "dev"
-    TEST = "test"
-    PROD = "prod"
-
-
-def parse_tier(tier: object) -> Tier:
-    """Return the tier named by ``tier`` (a str or an enum of str values, case-insensitive).
-
-    Raises:
-        ConfigError: The name is not local, dev, test or prod.
-    """
-    name = str(getattr(tier, "value", tier))
-    try:
-        return Tier(name.lower())
-    except ValueError:
-        raise ConfigError(
-            f"unknown tier {name!r}: use one of {', '.join(t.value for t in Tier)}"
-        ) from None
 
 
 class SecretProvider(Protocol):
@@ -87,6 +75,9 @@ class SecretsOptions:
         connect_timeout_s: Vault connect timeout, seconds (default 10).
         read_timeout_s: Vault response timeout, seconds (default 30).
         git_timeout_s: Time for the ``.env`` git tracking check, seconds (default 5).
+        offline: Never contact Key Vault (default False): secrets the vault serves raise
+            :class:`~fabric_action.errors.SecretDeferredError`, except that outside prod
+            ``.env`` may stand in for them. For ``validate``; a deployment leaves it off.
     """
 
     tier: str
@@ -103,6 +94,7 @@ class SecretsOptions:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
     git_timeout_s: float = DEFAULT_GIT_TIMEOUT_S
+    offline: bool = False
 
 
 class SecretManager:
@@ -115,7 +107,8 @@ class SecretManager:
         environ: Where the vault identity is looked up (default ``os.environ``); only the
             environment, so the vault is never opened with a secret from itself.
         credential: An azure-identity credential to use instead (tests, custom hosts).
-        vault: A ready :class:`VaultReader` to use instead of Key Vault (tests).
+        vault: A ready :class:`VaultReader` to use instead of Key Vault (tests); never
+            called when ``options.offline`` is set.
 
     Raises:
         ConfigError: Unknown tier; prod with USE_KEY_VAULT off or without a vault URL; an
@@ -158,9 +151,14 @@ class SecretManager:
             if options.dotenv_path is not None and self._tier is not Tier.PROD
             else None
         )
-        self._vault = vault
-        if vault is None and self._use_key_vault and options.vault_url:
-            self._vault = _key_vault_reader(options, environ, credential)
+        self._offline = options.offline
+        self._vault_url = (vault.vault_url if vault is not None else options.vault_url) or None
+        self._vault = None if self._offline else vault
+        if vault is None and self._use_key_vault and self._vault_url:
+            if self._offline:
+                KeyVaultOptions(vault_url=self._vault_url)  # the URL is checked, not used
+            else:
+                self._vault = _key_vault_reader(options, environ, credential)
 
     @property
     def tier(self) -> Tier:
@@ -172,6 +170,21 @@ class SecretManager:
         """Whether USE_KEY_VAULT is on."""
         return self._use_key_vault
 
+    @property
+    def offline(self) -> bool:
+        """Whether Key Vault is left alone (secrets it serves are deferred to deploy time)."""
+        return self._offline
+
+    @property
+    def vault_url(self) -> str | None:
+        """The vault secrets come from (None when USE_KEY_VAULT is off or no URL is set)."""
+        return self._vault_url if self._use_key_vault else None
+
+    @property
+    def dotenv_path(self) -> Path | None:
+        """The ``.env`` file this manager may read (None in prod or without a file)."""
+        return self._dotenv.path if self._dotenv is not None else None
+
     def get(self, name: str) -> Secret:
         """Return the secret ``name``, its value already registered with the CI masker.
 
@@ -180,11 +193,19 @@ class SecretManager:
             SecretNotFoundError: Neither the vault (or, outside prod, ``.env``) has it.
             SecretDisabledError: The vault holds it disabled.
             SecretsUnavailableError: Prod, and the vault failed.
+            SecretDeferredError: Offline, and the vault would serve it (outside prod:
+                and ``.env`` does not have it).
             DotenvRefusedError: The ``.env`` file needed is tracked by git.
         """
         validate_secret_name(name)
         if not self._use_key_vault:
             return self._from_dotenv(name, failure=None)
+        if self._offline:
+            # No vault URL: what the online run would do without a call (``.env``), minus
+            # the fallback warning, which config validation already gives.
+            if self.vault_url is None:
+                return self._from_dotenv(name, failure=None)
+            return self._instead_of_vault(name)
         cached = self._cache.get(name)
         if cached is not None:
             return cached
@@ -250,6 +271,19 @@ class SecretManager:
         # Registered before anything else sees the value: no log line can precede the mask.
         return self._masker.register(secret)
 
+    def _instead_of_vault(self, name: str) -> Secret:
+        """Offline: the value ``.env`` holds for a vault secret, else defer it (no call)."""
+        values = self._dotenv.values() if self._dotenv is not None else {}
+        for key in dotenv_keys(name):
+            if key in values:
+                return self._masker.register(Secret(values[key]))
+        raise SecretDeferredError(
+            f"secret {name!r} is resolved at deploy time from Key Vault {self.vault_url}: this "
+            "run is offline and does not contact the vault",
+            secret_name=name,
+            vault_url=self.vault_url or "",
+        )
+
     def _from_dotenv(self, name: str, *, failure: Exception | None) -> Secret:
         keys = dotenv_keys(name)
         values = self._dotenv.values() if self._dotenv is not None else {}
@@ -259,9 +293,10 @@ class SecretManager:
         where = str(self._dotenv.path) if self._dotenv is not None else "no .env file"
         looked_for = " or ".join(keys)
         if failure is None:
+            vault_hint = "set the Key Vault URL" if self._use_key_vault else "turn USE_KEY_VAULT on"
             message = (
                 f"secret {name!r} is not in {where} (looked for {looked_for}): add it there, "
-                "or turn USE_KEY_VAULT on to read it from Key Vault"
+                f"or {vault_hint} to read it from Key Vault"
             )
         else:
             message = (

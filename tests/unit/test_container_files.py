@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
+from fabric_action.config import ACTION_INPUTS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -74,6 +76,8 @@ def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
     patterns = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
     assert {".git", ".venv", "tests", ".container-test", "**/__pycache__"} <= patterns
+    # COPY . would put a developer's .env into an image layer, even if removed later.
+    assert "**/.env" in patterns
     for needed in ("pyproject.toml", "fabric_action", "entrypoint.py", "README.md"):
         assert needed not in patterns
 
@@ -91,13 +95,34 @@ def test_action_is_a_docker_action_built_from_the_dockerfile(action: dict[str, A
     assert action["description"]
     assert action["runs"]["using"] == "docker"
     assert action["runs"]["image"] == "Dockerfile"
-    assert action["runs"]["args"] == ["version"]
+    # The command input picks the subcommand; scripts/container-test.sh passes `version`
+    # as the container's arguments directly, which replaces these.
+    assert action["runs"]["args"] == ["${{ inputs.command }}"]
+    assert action["inputs"]["command"]["default"] == "validate"
 
 
-def test_action_declares_the_version_output(action: dict[str, Any]) -> None:
-    assert set(action["outputs"]) == {"version"}
-    # Docker actions set outputs at run time; only "description" is allowed here.
-    assert set(action["outputs"]["version"]) == {"description"}
+def test_action_declares_exactly_the_inputs_the_config_layer_reads(
+    action: dict[str, Any],
+) -> None:
+    assert set(action["inputs"]) == {"command", *ACTION_INPUTS}
+
+
+@pytest.mark.parametrize("name", ACTION_INPUTS)
+def test_setting_inputs_have_no_default_and_say_what_they_do(
+    action: dict[str, Any], name: str
+) -> None:
+    declared = action["inputs"][name]
+    # A default would reach the container as INPUT_<NAME> on every run, beating the file.
+    assert "default" not in declared
+    assert declared["required"] is False
+    assert len(declared["description"]) > 40
+
+
+def test_action_declares_the_outputs_the_commands_set(action: dict[str, Any]) -> None:
+    assert set(action["outputs"]) == {"version", "valid", "environment", "tier"}
+    for output in action["outputs"].values():
+        # Docker actions set outputs at run time; only "description" is allowed here.
+        assert set(output) == {"description"}
 
 
 def test_action_ids_follow_the_runner_rule(action: dict[str, Any]) -> None:

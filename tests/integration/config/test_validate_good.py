@@ -44,7 +44,13 @@ def test_good_config_is_valid(
     assert cli.main(["validate", "--config", name, "--environment", environment]) == 0
 
     out, err = capsys.readouterr()
-    assert out == f"{name}: valid for environment {environment!r} ({summary})\n"
+    tier = summary.split(",", maxsplit=1)[0].removeprefix("tier ")
+    assert out.splitlines() == [
+        f"{name}: valid for environment {environment!r} ({summary})",
+        "valid=true",  # step outputs; the local adapter prints them
+        f"environment={environment}",
+        f"tier={tier}",
+    ]
     assert err == ""
 
 
@@ -62,7 +68,12 @@ def test_show_prints_every_value_with_its_source_and_masks_secrets(
         for line in capsys.readouterr().out.splitlines()
         if " = " in line
     }
-    assert lines["auth.client_secret"].startswith("*** (secret fabric-client-secret, not resolved")
+    # No .env beside full.yml and Key Vault is not contacted: deferred to deploy time.
+    assert lines["auth.client_secret"] == (
+        "*** (secret fabric-client-secret, source: Key Vault (not contacted), resolved at "
+        "deploy time from Key Vault https://contoso-kv.vault.azure.net/)  # top level: "
+        "full.yml:9:18"
+    )
     assert lines["workspaces.engineering.git.connection"].startswith("*** (secret github-conn")
     assert lines["features.enable_circuit_breaker"] == (
         "false  # action input: input enableCircuitBreaker (INPUT_ENABLECIRCUITBREAKER)"

@@ -40,6 +40,7 @@ from fabric_action.errors import ConfigError, ConfigFileError, ConfigProblem, Ex
 
 def test_public_api_is_deliberate() -> None:
     assert config_package.__all__ == [
+        "ACTION_INPUTS",
         "DEFAULT_CONFIG_FILE",
         "MAX_CONFIG_BYTES",
         "SETTINGS",
@@ -83,6 +84,20 @@ def test_public_api_is_deliberate() -> None:
     ]
     for name in config_package.__all__:
         assert getattr(config_package, name) is not None
+
+
+def test_tier_is_the_one_shared_definition() -> None:
+    import fabric_action.secrets as secrets_package  # noqa: PLC0415
+    import fabric_action.tiers as tiers_module  # noqa: PLC0415
+
+    assert config_package.Tier is tiers_module.Tier is secrets_package.Tier
+    assert Tier.__module__ == "fabric_action.tiers"
+
+
+def test_action_inputs_are_config_environment_and_every_setting() -> None:
+    assert config_package.ACTION_INPUTS[:2] == ("config", "environment")
+    assert config_package.ACTION_INPUTS[2:] == tuple(s.input_name for s in SETTINGS)
+    assert len(set(config_package.ACTION_INPUTS)) == len(config_package.ACTION_INPUTS)
 
 
 def test_config_problem_renders_its_place() -> None:
@@ -329,7 +344,10 @@ def test_show_masks_secrets_and_names_sources(repo: Repository) -> None:
     assert "hunter2" not in shown
     assert "InstrumentationKey" not in shown
     assert "auth.client_secret                          = *** (secret sp)  # top level: " in shown
-    assert "= *** (secret sp, not resolved: validate does not read Key Vault)" in shown_offline
+    assert "= *** (secret sp, not resolved)  # top level: " in shown_offline
+    described = format_effective_config(offline, secret_sources={"sp": ".env (x/.env)"})
+    assert "= *** (secret sp, source: .env (x/.env))  # top level: " in described
+    assert "= *** (secret ai, not resolved)  # top level: " in described
     assert (
         shown.splitlines()[0]
         == "# fabric-action.yml: environment 'local', tier local; secrets are masked"

@@ -23,6 +23,7 @@ from fabric_action.errors import (
     SecretsUnavailableError,
 )
 
+CONNECTION_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 SECRET_AUTH = (
     f"auth: {{tenant_id: {TENANT}, client_id: {CLIENT}, "
     "client_secret: '${secret:fabric-client-secret}'}\n"
@@ -152,15 +153,16 @@ def test_a_provider_resolves_each_secret_once_and_it_stays_wrapped(repo: Reposit
         ),
         auth=SECRET_AUTH,
     )
-    provider = FakeSecrets({"fabric-client-secret": "s3cr3t-value"})
+    # One value that serves both fields: a client secret and a connection id (a GUID).
+    provider = FakeSecrets({"fabric-client-secret": CONNECTION_ID})
 
     config = repo.load(text, "local", secrets=provider)
 
     assert provider.asked == ["fabric-client-secret"]
     secret = config.auth.client_secret
     assert secret is not None
-    assert secret.require().reveal() == "s3cr3t-value"
-    assert "s3cr3t-value" not in repr(config) + repr(secret) + str(config.values)
+    assert secret.require().reveal() == CONNECTION_ID
+    assert CONNECTION_ID not in repr(config) + repr(secret) + str(config.values)
     git = config.environment.workspaces[0].git
     assert git is not None
     assert git.connection == secret
@@ -229,7 +231,9 @@ def test_secrets_resolved_after_an_offline_load(repo: Repository) -> None:
         auth=SECRET_AUTH + "telemetry: {connection_string: '${secret:ai}'}\n",
     )
     offline = repo.load(text, "local")
-    provider = FakeSecrets({"fabric-client-secret": "sp", "conn": "c", "ai": "k"})
+    provider = FakeSecrets(
+        {"fabric-client-secret": "sp", "conn": CONNECTION_ID, "ai": "InstrumentationKey=k"}
+    )
 
     config = resolve_config_secrets(offline, provider)
 
@@ -238,11 +242,11 @@ def test_secrets_resolved_after_an_offline_load(repo: Repository) -> None:
     assert config.auth.client_secret.require().reveal() == "sp"
     assert config.auth.certificate is None
     assert config.telemetry.connection_string is not None
-    assert config.telemetry.connection_string.require().reveal() == "k"
+    assert config.telemetry.connection_string.require().reveal() == "InstrumentationKey=k"
     git = config.environment.workspaces[0].git
     assert git is not None
     assert isinstance(git.connection, SecretRef)
-    assert git.connection.require().reveal() == "c"
+    assert git.connection.require().reveal() == CONNECTION_ID
     assert config.environment.workspaces[1] == offline.environment.workspaces[1]
     assert all(ref.resolved for ref in config.secret_refs)
     assert not any(ref.resolved for ref in offline.secret_refs)

@@ -28,10 +28,21 @@ def test_secrets_package_exports_exactly_this_list() -> None:
         "parse_tier",
         "validate_secret_name",
     ]
+    shared = {"Tier", "parse_tier"}  # one definition with config, in fabric_action.tiers
     for name in fabric_action.secrets.__all__:
         exported = getattr(fabric_action.secrets, name)
-        if callable(exported):
+        if name in shared:
+            assert exported.__module__ == "fabric_action.tiers"
+        elif callable(exported):
             assert exported.__module__.startswith("fabric_action.secrets._")
+
+
+def test_tier_is_shared_with_config() -> None:
+    import fabric_action.config  # noqa: PLC0415
+    import fabric_action.tiers  # noqa: PLC0415
+
+    assert fabric_action.secrets.Tier is fabric_action.config.Tier is fabric_action.tiers.Tier
+    assert fabric_action.secrets.parse_tier is fabric_action.tiers.parse_tier
 
 
 def test_secret_manager_satisfies_the_config_protocol() -> None:
