@@ -151,6 +151,68 @@ def _add_validate_command(commands: "argparse._SubParsersAction[_ArgumentParser]
     parser.set_defaults(handler=_run_validate)
 
 
+def _run_deploy(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
+    from .scenarios.deploy._command import DeployArguments, run_deploy_command  # noqa: PLC0415
+
+    return run_deploy_command(
+        DeployArguments(
+            config_file=Path(choose_config_file(args.config, os.environ)),
+            environment=choose_environment(args.environment, os.environ),
+            workspace=args.workspace,
+            dry_run=args.dry_run,
+            plan_out=args.plan_out,
+            plan=args.plan,
+            verify_live=args.verify_live,
+            manifest=args.manifest,
+            report=args.report,
+            dotenv=args.dotenv,
+            allow_delete=tuple(args.allow_delete),
+        ),
+        ci,
+    )
+
+
+def _add_deploy_command(commands: "argparse._SubParsersAction[_ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "deploy",
+        help="plan the environment's items against its workspaces, then apply",
+        description=(
+            "Make each workspace of the environment hold the repository's items and folders. "
+            "Unchanged items cost no write. --dry-run --plan-out plan.json saves the plan "
+            "(and plan.md); --plan plan.json applies exactly it, refused (exit 2) if the "
+            "repository or the workspace changed since. The workspace must exist. Exit 0 ok, "
+            "1 a step failed, 2 config or stale plan, 3 auth."
+        ),
+    )
+    parser.add_argument("--config", metavar="FILE", help="the YAML or JSON config")
+    parser.add_argument("--environment", metavar="ENV", help="the environment to deploy")
+    parser.add_argument("--workspace", metavar="NAME", help="only this workspace (key or name)")
+    parser.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
+    parser.add_argument("--plan-out", metavar="F", type=Path, help="write the plan (JSON + .md)")
+    parser.add_argument("--plan", metavar="F", type=Path, help="apply this saved plan")
+    parser.add_argument(
+        "--verify-live",
+        action="store_true",
+        help="compare with the live definitions (getDefinition) and report drift",
+    )
+    parser.add_argument(
+        "--manifest",
+        metavar="F",
+        type=Path,
+        help="deployed hashes (default: .fabric-action/manifest-<env>.json beside the config)",
+    )
+    parser.add_argument("--report", metavar="F", type=Path, help="write the JSON report (+ .md)")
+    parser.add_argument("--dotenv", metavar="PATH", type=Path, help="the local secrets file")
+    parser.add_argument(
+        "--allow-delete",
+        metavar="TYPE",
+        action="append",
+        default=[],
+        help="let orphan deletion remove this data-bearing type (repeatable)",
+    )
+    parser.set_defaults(handler=_run_deploy)
+
+
 def build_parser() -> _ArgumentParser:
     """Return the parser for every subcommand."""
     parser = _ArgumentParser(
@@ -160,6 +222,7 @@ def build_parser() -> _ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_version_command(commands)
     _add_validate_command(commands)
+    _add_deploy_command(commands)
     return parser
 
 

@@ -41,3 +41,72 @@ __all__ = [
     "build_pipeline",
     "redact_url",
 ]
+
+# -- the client (issue 3): typed operations, LROs, paging, reconciled creates, Graph ------
+from ._client import ClientOptions, CloudEndpoints, FabricClient, scoped_bearer_policy
+from ._definition import Definition, DefinitionPart
+from ._errors_map import ErrorDetail, ErrorResponse, service_error
+from ._graph import (
+    DirectoryObject,
+    GraphClient,
+    PrincipalLike,
+    PrincipalQuery,
+    ResolvedPrincipal,
+)
+from ._lro import OnStarted, OperationTracker
+from ._lro_handle import Lro, LroStatus, PollResult
+from ._models import (
+    Capacity,
+    Folder,
+    Item,
+    Principal,
+    PrincipalType,
+    RoleAssignment,
+    Workspace,
+    WorkspaceRole,
+    parse_timestamp,
+)
+from ._paging import iter_fabric_values, iter_graph_values
+from ._reconcile import Reconciled, create_reconciled
+from ._scheduler import LroOptions, LroPoller
+from ._typed_models import EnvironmentPublishState, SqlEndpointStatus, VariableLibraryState
+
+__all__ += [
+    "Capacity",
+    "ClientOptions",
+    "CloudEndpoints",
+    "Definition",
+    "DefinitionPart",
+    "DirectoryObject",
+    "EnvironmentPublishState",
+    "ErrorDetail",
+    "ErrorResponse",
+    "FabricClient",
+    "Folder",
+    "GraphClient",
+    "Item",
+    "Lro",
+    "LroOptions",
+    "LroPoller",
+    "LroStatus",
+    "OnStarted",
+    "OperationTracker",
+    "PollResult",
+    "Principal",
+    "PrincipalLike",
+    "PrincipalQuery",
+    "PrincipalType",
+    "Reconciled",
+    "ResolvedPrincipal",
+    "RoleAssignment",
+    "SqlEndpointStatus",
+    "VariableLibraryState",
+    "Workspace",
+    "WorkspaceRole",
+    "create_reconciled",
+    "iter_fabric_values",
+    "iter_graph_values",
+    "parse_timestamp",
+    "scoped_bearer_policy",
+    "service_error",
+]

@@ -1,0 +1,136 @@
+"""Typed item endpoints a deployment reads or drives (reference §9.1, §15).
+
+Lakehouse SQL endpoint provisioning, Environment publish (``staging/publish``, an LRO)
+and a VariableLibrary's active value set.
+"""
+
+from __future__ import annotations
+
+from fabric_action.errors import OperationFailedError, ResponseLostError
+
+from ._lro import OnStarted
+from ._lro_handle import Lro, PollResult
+from ._rest import RestCore, segment
+from ._typed_models import EnvironmentPublishState, SqlEndpointStatus, VariableLibraryState
+
+__all__ = ["TypedItemOperations"]
+
+_PUBLISH_FAILED = frozenset({"failed", "cancelled", "canceled"})
+
+
+class TypedItemOperations:
+    """``/v1/workspaces/{id}/lakehouses``, ``/environments``, ``/variableLibraries``."""
+
+    def __init__(self, core: RestCore) -> None:
+        self._core = core
+
+    def _path(self, workspace_id: str, collection: str, item_id: str) -> str:
+        return f"workspaces/{segment(workspace_id)}/{collection}/{segment(item_id)}"
+
+    def get_sql_endpoint(self, workspace_id: str, lakehouse_id: str) -> SqlEndpointStatus:
+        """Return a lakehouse's SQL endpoint status (``InProgress`` until provisioned)."""
+        return self._core.read(
+            "GET",
+            self._path(workspace_id, "lakehouses", lakehouse_id),
+            parse=SqlEndpointStatus.from_json,
+            what=f"get lakehouse {lakehouse_id} of workspace {workspace_id}",
+        )
+
+    def get_publish_state(self, workspace_id: str, environment_id: str) -> EnvironmentPublishState:
+        """Return an environment's publish state (``Running``, ``Success``, ``Failed``...)."""
+        return self._core.read(
+            "GET",
+            self._path(workspace_id, "environments", environment_id),
+            parse=EnvironmentPublishState.from_json,
+            what=f"get environment {environment_id} of workspace {workspace_id}",
+        )
+
+    def begin_publish_environment(
+        self, workspace_id: str, environment_id: str, *, on_started: OnStarted | None = None
+    ) -> Lro[EnvironmentPublishState]:
+        """Start publishing an environment's staged libraries and settings.
+
+        A publish is not undone by rollback and is not idempotent while one runs, so a
+        lost response is reconciled: if the environment now reports a publish running,
+        that one (ours) is awaited by polling the environment's state; otherwise the
+        publish is sent again.
+        """
+        path = f"{self._path(workspace_id, 'environments', environment_id)}/staging/publish"
+        what = f"publish environment {environment_id} of workspace {workspace_id}"
+        try:
+            return self._core.begin(
+                "POST",
+                path,
+                parse=EnvironmentPublishState.from_json,
+                what=what,
+                on_started=on_started,
+            )
+        except ResponseLostError:
+            if not self.get_publish_state(workspace_id, environment_id).running:
+                return self._core.begin(
+                    "POST",
+                    path,
+                    parse=EnvironmentPublishState.from_json,
+                    what=what,
+                    on_started=on_started,
+                )
+        return self._await_publish(workspace_id, environment_id, what)
+
+    def publish_environment(
+        self, workspace_id: str, environment_id: str
+    ) -> EnvironmentPublishState:
+        """Publish an environment and wait for the publish to end."""
+        return self.begin_publish_environment(workspace_id, environment_id).result()
+
+    def _await_publish(
+        self, workspace_id: str, environment_id: str, what: str
+    ) -> Lro[EnvironmentPublishState]:
+        """Track a publish through the environment's own state (no operation id known)."""
+
+        def step(handle: Lro[EnvironmentPublishState]) -> PollResult[EnvironmentPublishState]:
+            state = self.get_publish_state(workspace_id, environment_id)
+            handle.status = state.state
+            if state.running:
+                return PollResult(done=False)
+            if state.state.casefold() in _PUBLISH_FAILED:
+                raise OperationFailedError(
+                    f"{what} ended {state.state}",
+                    status=200,
+                    error_code=state.state,
+                )
+            return PollResult(done=True, value=state)
+
+        poller = self._core.poller
+        handle: Lro[EnvironmentPublishState] = Lro(
+            what=what,
+            location=self._core.url(self._path(workspace_id, "environments", environment_id)),
+            step=step,
+        )
+        poller.schedule(handle, delay_s=poller.options.default_poll_interval_s)
+        return handle
+
+    def get_variable_library(self, workspace_id: str, library_id: str) -> VariableLibraryState:
+        """Return a variable library with its active value set."""
+        return self._core.read(
+            "GET",
+            self._path(workspace_id, "variableLibraries", library_id),
+            parse=VariableLibraryState.from_json,
+            what=f"get variable library {library_id} of workspace {workspace_id}",
+        )
+
+    def set_active_value_set(
+        self, workspace_id: str, library_id: str, value_set_name: str
+    ) -> VariableLibraryState:
+        """Make ``value_set_name`` the library's active value set (retried: idempotent).
+
+        Raises:
+            ServiceError: 400 ``InvalidInput`` when the definition has no such value set.
+        """
+        return self._core.read(
+            "PATCH",
+            self._path(workspace_id, "variableLibraries", library_id),
+            parse=VariableLibraryState.from_json,
+            what=f"set the active value set of variable library {library_id} to '{value_set_name}'",
+            body={"properties": {"activeValueSetName": value_set_name}},
+            idempotent=True,
+        )

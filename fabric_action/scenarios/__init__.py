@@ -1,0 +1,1 @@
+"""Scenarios: what a run does with the client stack (``deploy`` today)."""

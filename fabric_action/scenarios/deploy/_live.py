@@ -1,0 +1,228 @@
+"""The target workspace as it is: its items and folders, and a resolver over them.
+
+Rendering asks a :class:`~fabric_action.items.TargetResolver` for deployed ids. Here that
+is :class:`DeployResolver`: ids of items that exist (listed, or created by this run),
+a lakehouse's SQL endpoint read on demand, and, while planning, a readable placeholder
+for a repository item that does not exist yet (``<id of Lakehouse 'lh_raw'>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fabric_action.errors import DeadlineExceededError
+from fabric_action.fabric import FabricClient, Folder, Item
+from fabric_action.items import ItemAttribute, ItemKey, ItemReference, Repository
+from fabric_action.reliability import Clock
+
+__all__ = ["DeployResolver", "LiveWorkspace", "read_live_workspace"]
+
+
+def _fold(key: ItemKey) -> tuple[str, str]:
+    return key.item_type.casefold(), key.display_name.casefold()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveWorkspace:
+    """One listing of a workspace's items and folders.
+
+    Attributes:
+        workspace_id: The workspace.
+        name: Its display name.
+        items: Every item, as listed.
+        folders: Every folder, as listed.
+    """
+
+    workspace_id: str
+    name: str
+    items: tuple[Item, ...]
+    folders: tuple[Folder, ...]
+    _paths: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id = {folder.id: folder for folder in self.folders}
+        paths: dict[str, str] = {}
+
+        def path(folder_id: str, depth: int = 0) -> str:
+            if folder_id in paths:
+                return paths[folder_id]
+            folder = by_id.get(folder_id)
+            if folder is None or depth > 64:  # unknown or cyclic parent: treat as root
+                return ""
+            parent = path(folder.parent_folder_id, depth + 1) if folder.parent_folder_id else ""
+            paths[folder_id] = f"{parent}/{folder.display_name}"
+            return paths[folder_id]
+
+        for folder in self.folders:
+            path(folder.id)
+        object.__setattr__(self, "_paths", paths)
+
+    def folder_path(self, folder_id: str | None) -> str:
+        """Return a folder's path (``/a/b``), "" for the root or an unknown folder."""
+        return self._paths.get(folder_id, "") if folder_id else ""
+
+    def folder_ids_by_path(self) -> dict[str, str]:
+        """Return path (case-folded) -> folder id."""
+        return {path.casefold(): folder_id for folder_id, path in self._paths.items()}
+
+    def item(self, key: ItemKey) -> Item | None:
+        """Return the item of that type and name (case-insensitive), if listed."""
+        wanted = _fold(key)
+        return next(
+            (i for i in self.items if (i.type.casefold(), i.display_name.casefold()) == wanted),
+            None,
+        )
+
+    def fingerprint(self) -> str:
+        """Return a hash of the listing: ids, types, names, descriptions and places."""
+        rows = sorted(
+            [
+                ["item", i.id, i.type, i.display_name, i.description, i.folder_id or ""]
+                for i in self.items
+            ]
+            + [
+                ["folder", f.id, "", f.display_name, "", f.parent_folder_id or ""]
+                for f in self.folders
+            ]
+        )
+        text = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_live_workspace(client: FabricClient, workspace_id: str, name: str) -> LiveWorkspace:
+    """List a workspace's items and folders (two list calls, all pages)."""
+    return LiveWorkspace(
+        workspace_id=workspace_id,
+        name=name,
+        items=tuple(client.items.list(workspace_id)),
+        folders=tuple(client.folders.list(workspace_id)),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqlEndpointWait:
+    """How long to wait for a new lakehouse's SQL endpoint.
+
+    Attributes:
+        timeout_s: Longest wait for provisioning. Default 300 s (fabric-cicd waits up to
+            30 s and then fails late, at the semantic model); past it the item that
+            needs the endpoint fails with ``DeadlineExceededError`` naming the lakehouse.
+        poll_interval_s: Wait between reads. Default 5 s.
+    """
+
+    timeout_s: float = 300.0
+    poll_interval_s: float = 5.0
+
+
+class DeployResolver:
+    """A :class:`~fabric_action.items.TargetResolver` for one workspace of one run.
+
+    Thread-safe: workers register created items while others render.
+
+    Args:
+        client: Reads SQL endpoints.
+        live: The listing the run started from.
+        repository: The items being deployed.
+        planning: Answer a placeholder for repository items that do not exist yet
+            (planning); when False such a reference is unresolved (an error at render).
+        clock: Measures the SQL endpoint wait.
+        sql_endpoint_wait: Bounds of that wait.
+    """
+
+    def __init__(
+        self,
+        client: FabricClient,
+        live: LiveWorkspace,
+        *,
+        repository: Repository,
+        planning: bool,
+        clock: Clock,
+        sql_endpoint_wait: SqlEndpointWait | None = None,
+    ) -> None:
+        self._client = client
+        self._live = live
+        self._repository = repository
+        self._planning = planning
+        self._clock = clock
+        self._wait = sql_endpoint_wait or SqlEndpointWait()
+        self._lock = threading.Lock()
+        self._ids = {_fold(ItemKey(i.type, i.display_name)): i.id for i in live.items}
+        self._endpoints: dict[str, str] = {}
+
+    @property
+    def workspace_id(self) -> str:
+        """Return the target workspace's id."""
+        return self._live.workspace_id
+
+    def workspace_name(self) -> str:
+        """Return the target workspace's display name."""
+        return self._live.name
+
+    def workspace_id_by_name(self, name: str) -> str | None:
+        """Return the target's id for its own name; other workspaces are not resolved."""
+        return self._live.workspace_id if name.casefold() == self._live.name.casefold() else None
+
+    def spark_pool_id(self, name: str, pool_type: str) -> str | None:
+        """Return None: custom pools are not resolved by this slice."""
+        return None
+
+    def register(self, key: ItemKey, item_id: str) -> None:
+        """Record an item this run created."""
+        with self._lock:
+            self._ids[_fold(key)] = item_id
+
+    def item_id(self, key: ItemKey) -> str | None:
+        """Return the id of an item of the target, if it exists."""
+        with self._lock:
+            return self._ids.get(_fold(key))
+
+    def item_attribute(self, reference: ItemReference) -> str | None:
+        """Return the attribute (see the module docstring); None when unknown."""
+        if reference.workspace_name is not None and (
+            reference.workspace_name.casefold() != self._live.name.casefold()
+        ):
+            return None
+        key = ItemKey(reference.item_type, reference.item_name)
+        item_id = self.item_id(key)
+        if item_id is None:
+            if self._planning and self._repository.get(key) is not None:
+                return f"<{reference.attribute.value} of {key.item_type} {key.display_name!r}>"
+            return None
+        if reference.attribute is ItemAttribute.ID:
+            return item_id
+        if reference.attribute is ItemAttribute.SQL_ENDPOINT and key.item_type == "Lakehouse":
+            return self._sql_endpoint(key, item_id)
+        return None
+
+    def _sql_endpoint(self, key: ItemKey, lakehouse_id: str) -> str:
+        with self._lock:
+            known = self._endpoints.get(lakehouse_id)
+        if known:
+            return known
+        deadline = self._clock.monotonic() + self._wait.timeout_s
+        while True:
+            status = self._client.typed.get_sql_endpoint(self._live.workspace_id, lakehouse_id)
+            if status.connection_string:
+                with self._lock:
+                    self._endpoints[lakehouse_id] = status.connection_string
+                return status.connection_string
+            if self._clock.monotonic() + self._wait.poll_interval_s > deadline:
+                raise DeadlineExceededError(
+                    f"the SQL endpoint of {key} ({lakehouse_id}) was not provisioned within "
+                    f"{self._wait.timeout_s:g} s (last status "
+                    f"{status.provisioning_status or 'unknown'}); deploy again later"
+                )
+            self._clock.sleep(self._wait.poll_interval_s)
+
+
+_PLACEHOLDER = re.compile(r"<(?:id|sqlendpoint|sqlendpointid|queryserviceuri) of [A-Za-z]+ '")
+
+
+def holds_placeholder(texts: Iterable[str]) -> bool:
+    """Return whether any rendered text still holds a planning placeholder."""
+    return any(_PLACEHOLDER.search(text) for text in texts)

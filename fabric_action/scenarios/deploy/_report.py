@@ -1,0 +1,173 @@
+"""The deployment report: JSON for machines, Markdown for the CI job summary.
+
+Every item of every workspace plan is listed with its action, ids, outcome and the
+duration of its steps; a failure carries Fabric's requestId for a support ticket.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._apply import WorkspaceOutcome
+from ._executor import StepRecord
+from ._model import DeployPlan, ItemAction
+
+__all__ = ["DeployReport", "build_report", "report_markdown"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeployReport:
+    """What a deploy run did.
+
+    Attributes:
+        document: The JSON report.
+        failed: Whether any step failed or was skipped.
+    """
+
+    document: dict[str, Any] = field(default_factory=dict)
+    failed: bool = False
+
+
+def _status(outcome: WorkspaceOutcome | None, task_ids: list[str]) -> str:
+    if outcome is None:
+        return "planned"
+    states = [outcome.outcomes[t].status.value for t in task_ids if t in outcome.outcomes]
+    for state in ("failed", "skipped"):
+        if state in states:
+            return state
+    return "succeeded" if states else "no-op"
+
+
+def build_report(
+    plan: DeployPlan,
+    outcomes: dict[str, WorkspaceOutcome],
+    records: list[StepRecord],
+    *,
+    dry_run: bool,
+    duration_s: float,
+) -> DeployReport:
+    """Return the report of a run (``outcomes`` by workspace key; empty for a dry run)."""
+    by_target: dict[tuple[str, str], list[StepRecord]] = {}
+    for record in records:
+        by_target.setdefault((record.step.workspace_id, record.step.target), []).append(record)
+    failed = False
+    workspaces = []
+    for workspace in plan.workspaces:
+        outcome = outcomes.get(workspace.key)
+        items = []
+        for change in workspace.items:
+            tasks = [f"{kind}:{change.key}" for kind in ("item", "activate", "publish", "delete")]
+            steps = by_target.get((workspace.workspace_id, change.key), [])
+            status = _status(outcome, tasks) if not dry_run else "planned"
+            failed = failed or status in ("failed", "skipped")
+            item_id = (
+                outcome.item_ids.get(change.key, change.item_id) if outcome else change.item_id
+            )
+            items.append(
+                {
+                    "type": change.item_type,
+                    "name": change.display_name,
+                    "action": change.action.value,
+                    "id": item_id,
+                    "status": status,
+                    "duration_s": round(sum(s.duration_s for s in steps), 3),
+                    "steps": [
+                        {
+                            "kind": s.step.kind.value,
+                            "status": s.status,
+                            "duration_s": round(s.duration_s, 3),
+                            "operation_id": s.operation_id,
+                            "request_id": s.request_id,
+                            "error": s.error,
+                        }
+                        for s in steps
+                    ],
+                    "request_ids": [
+                        s.request_id for s in steps if s.status == "failed" and s.request_id
+                    ],
+                    "errors": [s.error for s in steps if s.status == "failed"]
+                    + (
+                        [
+                            str(outcome.outcomes[t].error)
+                            for t in tasks
+                            if outcome
+                            and t in outcome.outcomes
+                            and outcome.outcomes[t].status.value == "skipped"
+                        ]
+                    ),
+                    "reason": change.reason,
+                }
+            )
+        folder_failures = [
+            t for t in (outcome.failed if outcome else []) if t.startswith(("folder:", "rmdir:"))
+        ]
+        failed = failed or bool(folder_failures)
+        workspaces.append(
+            {
+                "key": workspace.key,
+                "name": workspace.name,
+                "id": workspace.workspace_id,
+                "change_detection": workspace.change_detection,
+                "writes_planned": workspace.write_count,
+                "items": items,
+                "folders": [f.to_json() for f in workspace.folders],
+                "folder_failures": folder_failures,
+                "drift": [d.to_json() for d in workspace.drift],
+                "warnings": list(workspace.warnings),
+            }
+        )
+    document = {
+        "project": plan.project,
+        "environment": plan.environment,
+        "dry_run": dry_run,
+        "status": "failed" if failed else ("planned" if dry_run else "succeeded"),
+        "duration_s": round(duration_s, 3),
+        "workspaces": workspaces,
+    }
+    return DeployReport(document=document, failed=failed)
+
+
+def report_markdown(report: DeployReport) -> str:
+    """Return the job-summary Markdown of a report."""
+    doc = report.document
+    lines = [
+        f"### fabric-action deploy: {doc['project']} / {doc['environment']} — {doc['status']}",
+        "",
+    ]
+    for workspace in doc["workspaces"]:
+        counts: dict[str, int] = {}
+        for item in workspace["items"]:
+            counts[item["action"]] = counts.get(item["action"], 0) + 1
+        summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
+        lines += [
+            f"**{workspace['name']}** ({workspace['change_detection']}): {summary}",
+            "",
+            "| item | action | status | s | requestIds |",
+            "|---|---|---|---|---|",
+        ]
+        for item in workspace["items"]:
+            if item["action"] == ItemAction.UNCHANGED.value and item["status"] in (
+                "no-op",
+                "planned",
+            ):
+                continue
+            lines.append(
+                f"| {item['type']} `{item['name']}` | {item['action']} | {item['status']} | "
+                f"{item['duration_s']:g} | {' '.join(item['request_ids'])} |"
+            )
+        for drift in workspace["drift"]:
+            lines.append(f"\n> drift: {drift['key']} was changed in the workspace")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(report: DeployReport, path: Path) -> Path:
+    """Write the JSON report and its Markdown next to it; return the Markdown path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.document, indent=2) + "\n", encoding="utf-8")
+    markdown = path.with_suffix(".md")
+    markdown.write_text(report_markdown(report), encoding="utf-8")
+    return markdown

@@ -1,0 +1,151 @@
+"""Build the client stack of a run from the config and the process environment.
+
+The cloud is chosen by ``FABRIC_ACTION_CLOUD``: unset or ``public`` is Microsoft's public
+cloud; ``emulator:<base_url>`` is a local fabric_emulator (Entra, Fabric and Graph on
+``base_url``; LRO redirects on ``FABRIC_ACTION_CLOUD_REDIRECT_URL``, default the same
+URL; its CA from ``FABRIC_ACTION_CA_BUNDLE``). The emulator is refused in the prod tier.
+Against the emulator the client-side quota bucket is off (the emulator enforces no
+quota unless a fault plan says so, and tests would otherwise wait on it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from fabric_action.auth import (
+    PUBLIC_CLOUD,
+    AuthSettings,
+    CloudProfile,
+    emulator_cloud,
+    token_provider_from_settings,
+)
+from fabric_action.config import EffectiveConfig, resolve_config_secrets
+from fabric_action.errors import ConfigError
+from fabric_action.fabric import ClientOptions, FabricClient, LroOptions, PipelineOptions
+from fabric_action.reliability import BreakerOptions, Clock, RateLimitOptions, SystemClock
+from fabric_action.secrets import SecretManager, SecretMasker, SecretsOptions
+from fabric_action.tiers import Tier
+
+__all__ = ["CLOUD_VARIABLE", "DeploySession", "cloud_from_environ", "open_session"]
+
+CLOUD_VARIABLE = "FABRIC_ACTION_CLOUD"
+REDIRECT_VARIABLE = "FABRIC_ACTION_CLOUD_REDIRECT_URL"
+CA_BUNDLE_VARIABLE = "FABRIC_ACTION_CA_BUNDLE"
+LRO_TIMEOUT_S = 900.0
+"""Longest wait for one long-running operation (an Environment publish included)."""
+
+
+def cloud_from_environ(environ: Mapping[str, str], tier: Tier) -> CloudProfile:
+    """Return the cloud profile ``FABRIC_ACTION_CLOUD`` selects (see the module docstring).
+
+    Raises:
+        ConfigError: An unknown value, or the emulator in the prod tier.
+    """
+    value = environ.get(CLOUD_VARIABLE, "").strip()
+    if value in ("", "public"):
+        return PUBLIC_CLOUD
+    if not value.startswith("emulator:"):
+        raise ConfigError(f"{CLOUD_VARIABLE}={value!r}: use 'public' or 'emulator:<base_url>'")
+    if tier is Tier.PROD:
+        raise ConfigError(
+            f"{CLOUD_VARIABLE}: the emulator cannot be the cloud of a prod environment"
+        )
+    base_url = value.removeprefix("emulator:")
+    ca_bundle = environ.get(CA_BUNDLE_VARIABLE) or None
+    try:
+        return emulator_cloud(
+            base_url,
+            environ.get(REDIRECT_VARIABLE) or base_url,
+            ca_bundle_path=ca_bundle,
+            allow_http=base_url.startswith("http:"),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{CLOUD_VARIABLE}: {exc}") from exc
+
+
+@dataclass(kw_only=True)
+class DeploySession:
+    """The client stack of one run (close it when done).
+
+    Attributes:
+        config: The configuration, secrets resolved.
+        client: The Fabric client.
+        clock: The clock every wait and duration is measured on.
+        cloud: The cloud profile in use.
+    """
+
+    config: EffectiveConfig
+    client: FabricClient
+    clock: Clock
+    cloud: CloudProfile
+
+    def close(self) -> None:
+        """Close the client."""
+        self.client.close()
+
+
+def _pipeline_options(config: EffectiveConfig, cloud: CloudProfile) -> PipelineOptions:
+    options = PipelineOptions()
+    breaker = BreakerOptions.prod() if config.environment.tier is Tier.PROD else options.breaker
+    if not config.flags.enable_circuit_breaker:
+        breaker = dataclasses.replace(breaker, enabled=False)
+    retry = (
+        options.retry
+        if config.flags.enable_retry
+        else dataclasses.replace(options.retry, enabled=False)
+    )
+    rate_limit = RateLimitOptions(enabled=False) if cloud.name == "emulator" else options.rate_limit
+    transport = dataclasses.replace(options.transport, ca_bundle_path=cloud.ca_bundle_path)
+    return dataclasses.replace(
+        options, breaker=breaker, retry=retry, rate_limit=rate_limit, transport=transport
+    )
+
+
+def open_session(
+    config: EffectiveConfig,
+    environ: Mapping[str, str],
+    *,
+    masker: SecretMasker,
+    mask: Callable[[str], None] | None,
+    dotenv_path: Path | None,
+    clock: Clock | None = None,
+) -> DeploySession:
+    """Resolve the config's secrets, authenticate, and build the Fabric client.
+
+    Raises:
+        ConfigError: Secrets or the cloud selection are wrong.
+        AuthError: No credential could be built.
+    """
+    clock = clock or SystemClock()
+    cloud = cloud_from_environ(environ, config.environment.tier)
+    options = SecretsOptions(
+        tier=config.environment.tier,
+        use_key_vault=config.flags.use_key_vault,
+        vault_url=config.secrets.key_vault_url,
+        cache_ttl_s=float(config.secrets.cache_ttl_s),
+        dotenv_path=dotenv_path,
+    )
+    with SecretManager(options, masker=masker) as manager:
+        config = resolve_config_secrets(config, manager)
+    auth = config.auth
+    if auth.certificate is not None:
+        raise ConfigError(
+            "auth.certificate is not supported by deploy yet: use client_secret or OIDC"
+        )
+    settings = AuthSettings(
+        tenant_id=auth.tenant_id,
+        client_id=auth.client_id,
+        client_secret=auth.client_secret.require().reveal() if auth.client_secret else "",
+    )
+    tokens = token_provider_from_settings(settings, environ, profile=cloud, clock=clock, mask=mask)
+    client = FabricClient.for_cloud(
+        cloud,
+        tokens,
+        pipeline_options=_pipeline_options(config, cloud),
+        options=ClientOptions(lro=LroOptions(timeout_s=LRO_TIMEOUT_S)),
+        clock=clock,
+    )
+    return DeploySession(config=config, client=client, clock=clock, cloud=cloud)
