@@ -75,6 +75,8 @@ class FakeClock:
 
     _POLL_REAL_S = 0.002
     """How often (real seconds) a fake timed wait re-checks fake time."""
+    _MAX_SLICES = 50
+    """Slices before a fake timed wait returns as a spurious wakeup (100 ms real)."""
 
     def __init__(self, start_s: float = 1_700_000_000.0) -> None:
         self._lock = threading.Lock()
@@ -114,17 +116,21 @@ class FakeClock:
         """Wait on ``condition`` until notified or until ``timeout_s`` of *fake* time passed.
 
         Fake time moves only when some thread sleeps or advances the clock, so this polls
-        every 2 ms of real time; a waiter nobody notifies and nobody moves time for
-        waits forever, exactly as it would on a clock that stopped.
+        every 2 ms of real time. After 100 ms of real time it returns anyway, as a spurious
+        wakeup: ``threading.Condition`` can lose a notify that races a timed-out slice, and
+        every caller re-checks its predicate, so returning early costs a loop and a lost
+        wakeup costs nothing worse.
 
         Returns:
-            True if notified, False once the fake timeout has passed.
+            True if notified (or woken spuriously), False once the fake timeout has passed.
         """
         end_s = self.monotonic() + timeout_s
-        while self.monotonic() < end_s:
+        for _ in range(self._MAX_SLICES):
+            if self.monotonic() >= end_s:
+                return False
             if condition.wait(self._POLL_REAL_S):
                 return True
-        return False
+        return True
 
 
 def wait_for_notify(clock: Clock, condition: threading.Condition, timeout_s: float) -> bool:

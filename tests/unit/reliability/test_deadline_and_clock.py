@@ -88,6 +88,18 @@ def test_fake_wait_returns_true_when_notified() -> None:
     assert results == [True]
 
 
+def test_fake_wait_wakes_spuriously_when_nothing_happens() -> None:
+    """A wait nobody notifies and no time passes for still returns (callers re-check)."""
+    clock = FakeClock()
+    condition = threading.Condition()
+    with condition:
+        started = time.monotonic()
+        assert wait_for_notify(clock, condition, 60.0) is True
+        elapsed = time.monotonic() - started
+    assert 0.05 <= elapsed < 5.0
+    assert clock.monotonic() == 0.0
+
+
 class PlainClock:
     """A Clock that is neither of ours: waits fall back to real time."""
 
