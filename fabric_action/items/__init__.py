@@ -40,7 +40,13 @@ from ._parameter_model import ParameterSet
 from ._planning_resolver import PlanningResolver
 from ._reader import DEFAULT_MAX_PART_BYTES, ReadOptions, read_repository
 from ._render import RenderedItem, render_item
-from ._resolver import ItemAttribute, ItemReference, MappingResolver, TargetResolver
+from ._resolver import (
+    ItemAttribute,
+    ItemReference,
+    MappingResolver,
+    TargetResolver,
+    WorkspaceLister,
+)
 from ._selection import ItemFilter, select_items
 
 __all__ = [
@@ -68,6 +74,7 @@ __all__ = [
     "SourceItem",
     "TargetResolver",
     "ValueSetActivation",
+    "WorkspaceLister",
     "check_reference_coverage",
     "classify_content",
     "definition_hash",

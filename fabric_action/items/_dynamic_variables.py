@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ._item_types import KNOWN_ITEM_TYPES
-from ._resolver import ItemAttribute, ItemReference, TargetResolver
+from ._resolver import ItemAttribute, ItemReference, TargetResolver, WorkspaceLister
 
 ITEMS_PREFIX = "$items."
 WORKSPACE_PREFIX = "$workspace."
@@ -171,6 +171,19 @@ def parse_dynamic_variable(variable: str) -> DynamicVariable:
     return DynamicVariable(VariableKind.WORKSPACE, workspace_name=name)
 
 
+def _no_workspace(value: str, name: str, resolver: TargetResolver) -> str:
+    message = f"{value}: no workspace named {name!r}"
+    if isinstance(resolver, WorkspaceLister):
+        names = sorted(resolver.visible_workspace_names(), key=str.casefold)
+        shown = ", ".join(repr(n) for n in names[:20]) + (" ..." if len(names) > 20 else "")
+        message += (
+            f" is visible to the deploying identity (visible: {shown})"
+            if names
+            else " is visible to the deploying identity (it sees no workspace)"
+        )
+    return message
+
+
 def resolve_value(value: str, resolver: TargetResolver) -> str:
     """Return what a replace value stands for in the target: itself, or a variable's value.
 
@@ -187,7 +200,7 @@ def resolve_value(value: str, resolver: TargetResolver) -> str:
         if variable.workspace_name is not None and (
             resolver.workspace_id_by_name(variable.workspace_name) is None
         ):
-            raise DynamicVariableError(f"{value}: no workspace named {variable.workspace_name!r}")
+            raise DynamicVariableError(_no_workspace(value, variable.workspace_name, resolver))
         found = resolver.item_attribute(variable.item)
         if not found:
             raise DynamicVariableError(f"{value}: no {variable.item} (is it deployed?)")
@@ -195,7 +208,7 @@ def resolve_value(value: str, resolver: TargetResolver) -> str:
     if variable.workspace_name is not None:
         workspace_id = resolver.workspace_id_by_name(variable.workspace_name)
         if workspace_id is None:
-            raise DynamicVariableError(f"{value}: no workspace named {variable.workspace_name!r}")
+            raise DynamicVariableError(_no_workspace(value, variable.workspace_name, resolver))
         return workspace_id
     if variable.workspace_attribute is WorkspaceAttribute.ID:
         return resolver.workspace_id

@@ -8,7 +8,7 @@ items it has listed or created; tests and dry runs answer from a :class:`Mapping
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -75,6 +75,15 @@ class TargetResolver(Protocol):
 
     def spark_pool_id(self, name: str, pool_type: str) -> str | None:
         """Return the id of the target workspace's custom pool (type Workspace|Capacity)."""
+        ...
+
+
+@runtime_checkable
+class WorkspaceLister(Protocol):
+    """A resolver that can say which workspaces it sees (for "no such workspace" messages)."""
+
+    def visible_workspace_names(self) -> Sequence[str]:
+        """Return the display names of the workspaces references may name."""
         ...
 
 

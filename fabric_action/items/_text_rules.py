@@ -31,7 +31,7 @@ def _rule_problem(rule: FindReplaceRule | KeyValueRule, code: str, message: str)
     return PartRenderError(
         problem(
             code,
-            f"{rule.label}: {message}",
+            message,
             file=rule.place.file,
             line=rule.place.line,
             path=rule.label,

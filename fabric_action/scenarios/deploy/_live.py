@@ -4,6 +4,11 @@ Rendering asks a :class:`~fabric_action.items.TargetResolver` for deployed ids. 
 is :class:`DeployResolver`: ids of items that exist (listed, or created by this run),
 a lakehouse's SQL endpoint read on demand, and, while planning, a readable placeholder
 for a repository item that does not exist yet (``<id of Lakehouse 'lh_raw'>``).
+
+Other workspaces (``$workspace.<name>``, ``$workspace.<name>.$items...``) are asked of a
+run-wide :class:`WorkspaceDirectory`: one ``workspaces`` list call per run, one
+``items.list`` per referenced workspace, both cached; a workspace this run deploys is
+answered by that workspace's own resolver (so items it creates are seen).
 """
 
 from __future__ import annotations
@@ -12,15 +17,15 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from fabric_action.errors import DeadlineExceededError
-from fabric_action.fabric import FabricClient, Folder, Item
+from fabric_action.fabric import FabricClient, Folder, Item, Workspace
 from fabric_action.items import ItemAttribute, ItemKey, ItemReference, Repository
 from fabric_action.reliability import Clock
 
-__all__ = ["DeployResolver", "LiveWorkspace", "read_live_workspace"]
+__all__ = ["DeployResolver", "LiveWorkspace", "WorkspaceDirectory", "read_live_workspace"]
 
 
 def _fold(key: ItemKey) -> tuple[str, str]:
@@ -119,6 +124,133 @@ class SqlEndpointWait:
     poll_interval_s: float = 5.0
 
 
+def _await_sql_endpoint(
+    client: FabricClient,
+    *,
+    clock: Clock,
+    wait: SqlEndpointWait,
+    workspace_id: str,
+    key: ItemKey,
+    lakehouse_id: str,
+) -> str:
+    deadline = clock.monotonic() + wait.timeout_s
+    while True:
+        status = client.typed.get_sql_endpoint(workspace_id, lakehouse_id)
+        if status.connection_string:
+            return status.connection_string
+        if clock.monotonic() + wait.poll_interval_s > deadline:
+            raise DeadlineExceededError(
+                f"the SQL endpoint of {key} ({lakehouse_id}) was not provisioned within "
+                f"{wait.timeout_s:g} s (last status "
+                f"{status.provisioning_status or 'unknown'}); deploy again later"
+            )
+        clock.sleep(wait.poll_interval_s)
+
+
+class WorkspaceDirectory:
+    """The workspaces a run may reference, shared by every :class:`DeployResolver` of it.
+
+    Workspaces are listed once (on first need) and each other workspace's items once (when
+    first referenced). A workspace this run deploys is answered by the resolver registered
+    for it with :meth:`attach` (items listed or created by the run), so its references see
+    what the run creates there; :func:`run_deploy` applies such a workspace first.
+
+    Args:
+        client: Lists workspaces and items, reads SQL endpoints.
+        clock: Measures the SQL endpoint wait.
+        sql_endpoint_wait: Bounds of that wait.
+    """
+
+    def __init__(
+        self,
+        client: FabricClient,
+        *,
+        clock: Clock,
+        sql_endpoint_wait: SqlEndpointWait | None = None,
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._wait = sql_endpoint_wait or SqlEndpointWait()
+        self._lock = threading.RLock()
+        self._workspaces: dict[str, Workspace] | None = None
+        self._items: dict[str, dict[tuple[str, str], str]] = {}
+        self._endpoints: dict[str, str] = {}
+        self._attached: dict[str, DeployResolver] = {}
+
+    def _listing(self) -> dict[str, Workspace]:
+        with self._lock:
+            if self._workspaces is None:
+                self._workspaces = {
+                    w.display_name.casefold(): w for w in self._client.workspaces.list()
+                }
+            return self._workspaces
+
+    def find(self, name: str) -> Workspace | None:
+        """Return the visible workspace of that display name (case-insensitive)."""
+        return self._listing().get(name.casefold())
+
+    def visible_workspace_names(self) -> Sequence[str]:
+        """Return the display names of every visible workspace."""
+        return [w.display_name for w in self._listing().values()]
+
+    def attach(self, resolver: DeployResolver) -> None:
+        """Answer for the resolver's workspace with *resolver* from now on."""
+        with self._lock:
+            self._attached[resolver.workspace_name().casefold()] = resolver
+
+    def workspace_id(self, name: str) -> str | None:
+        """Return the id of the named workspace, or None when it is not visible."""
+        with self._lock:
+            attached = self._attached.get(name.casefold())
+        if attached is not None:
+            return attached.workspace_id
+        found = self.find(name)
+        return found.id if found else None
+
+    def item_attribute(self, reference: ItemReference) -> str | None:
+        """Return an attribute of an item of another workspace; None when unknown."""
+        name = reference.workspace_name or ""
+        with self._lock:
+            attached = self._attached.get(name.casefold())
+        if attached is not None:
+            return attached.item_attribute(
+                ItemReference(reference.item_type, reference.item_name, reference.attribute)
+            )
+        workspace = self.find(name)
+        if workspace is None:
+            return None
+        with self._lock:
+            ids = self._items.get(workspace.id)
+        if ids is None:
+            listed = self._client.items.list(workspace.id)
+            ids = {(i.type.casefold(), i.display_name.casefold()): i.id for i in listed}
+            with self._lock:
+                self._items[workspace.id] = ids
+        key = ItemKey(reference.item_type, reference.item_name)
+        item_id = ids.get(_fold(key))
+        if item_id is None:
+            return None
+        if reference.attribute is ItemAttribute.ID:
+            return item_id
+        if reference.attribute is ItemAttribute.SQL_ENDPOINT and key.item_type == "Lakehouse":
+            with self._lock:
+                known = self._endpoints.get(item_id)
+            if known:
+                return known
+            endpoint = _await_sql_endpoint(
+                self._client,
+                clock=self._clock,
+                wait=self._wait,
+                workspace_id=workspace.id,
+                key=key,
+                lakehouse_id=item_id,
+            )
+            with self._lock:
+                self._endpoints[item_id] = endpoint
+            return endpoint
+        return None
+
+
 class DeployResolver:
     """A :class:`~fabric_action.items.TargetResolver` for one workspace of one run.
 
@@ -132,6 +264,7 @@ class DeployResolver:
             (planning); when False such a reference is unresolved (an error at render).
         clock: Measures the SQL endpoint wait.
         sql_endpoint_wait: Bounds of that wait.
+        directory: Answers for other workspaces; None: only this one resolves.
     """
 
     def __init__(
@@ -143,6 +276,7 @@ class DeployResolver:
         planning: bool,
         clock: Clock,
         sql_endpoint_wait: SqlEndpointWait | None = None,
+        directory: WorkspaceDirectory | None = None,
     ) -> None:
         self._client = client
         self._live = live
@@ -153,6 +287,7 @@ class DeployResolver:
         self._lock = threading.Lock()
         self._ids = {_fold(ItemKey(i.type, i.display_name)): i.id for i in live.items}
         self._endpoints: dict[str, str] = {}
+        self._directory = directory
 
     @property
     def workspace_id(self) -> str:
@@ -164,8 +299,16 @@ class DeployResolver:
         return self._live.name
 
     def workspace_id_by_name(self, name: str) -> str | None:
-        """Return the target's id for its own name; other workspaces are not resolved."""
-        return self._live.workspace_id if name.casefold() == self._live.name.casefold() else None
+        """Return the id of the named workspace (this one, or one the directory sees)."""
+        if name.casefold() == self._live.name.casefold():
+            return self._live.workspace_id
+        return self._directory.workspace_id(name) if self._directory else None
+
+    def visible_workspace_names(self) -> Sequence[str]:
+        """Return the workspaces references may name (for "no such workspace" messages)."""
+        if self._directory is None:
+            return [self._live.name]
+        return self._directory.visible_workspace_names()
 
     def spark_pool_id(self, name: str, pool_type: str) -> str | None:
         """Return None: custom pools are not resolved by this slice."""
@@ -186,7 +329,7 @@ class DeployResolver:
         if reference.workspace_name is not None and (
             reference.workspace_name.casefold() != self._live.name.casefold()
         ):
-            return None
+            return self._directory.item_attribute(reference) if self._directory else None
         key = ItemKey(reference.item_type, reference.item_name)
         item_id = self.item_id(key)
         if item_id is None:
@@ -204,20 +347,17 @@ class DeployResolver:
             known = self._endpoints.get(lakehouse_id)
         if known:
             return known
-        deadline = self._clock.monotonic() + self._wait.timeout_s
-        while True:
-            status = self._client.typed.get_sql_endpoint(self._live.workspace_id, lakehouse_id)
-            if status.connection_string:
-                with self._lock:
-                    self._endpoints[lakehouse_id] = status.connection_string
-                return status.connection_string
-            if self._clock.monotonic() + self._wait.poll_interval_s > deadline:
-                raise DeadlineExceededError(
-                    f"the SQL endpoint of {key} ({lakehouse_id}) was not provisioned within "
-                    f"{self._wait.timeout_s:g} s (last status "
-                    f"{status.provisioning_status or 'unknown'}); deploy again later"
-                )
-            self._clock.sleep(self._wait.poll_interval_s)
+        endpoint = _await_sql_endpoint(
+            self._client,
+            clock=self._clock,
+            wait=self._wait,
+            workspace_id=self._live.workspace_id,
+            key=key,
+            lakehouse_id=lakehouse_id,
+        )
+        with self._lock:
+            self._endpoints[lakehouse_id] = endpoint
+        return endpoint
 
 
 _PLACEHOLDER = re.compile(r"<(?:id|sqlendpoint|sqlendpointid|queryserviceuri) of [A-Za-z]+ '")

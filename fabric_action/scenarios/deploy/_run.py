@@ -7,16 +7,25 @@ scenario's job); its items and folders are made to match the repository.
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fabric_action.config import ChangeDetection, Workspace
 from fabric_action.errors import ConfigError
+from fabric_action.items import ParameterSet, check_reference_coverage
+from fabric_action.items._dynamic_variables import (
+    WORKSPACE_PREFIX,
+    DynamicVariableError,
+    parse_dynamic_variable,
+)
+from fabric_action.items._problems import GUID_PATTERN
 
 from ._apply import WorkspaceOutcome, apply_workspace_plan
 from ._desired import DesiredWorkspace, load_desired_workspace
 from ._executor import StepExecutor, StepHooks, StepRecord
-from ._live import DeployResolver, LiveWorkspace, read_live_workspace
+from ._live import DeployResolver, LiveWorkspace, WorkspaceDirectory, read_live_workspace
 from ._manifest import Manifest
 from ._model import DeployPlan, WorkspacePlan
 from ._plan import LIVE, MANIFEST, PlanContext, PlanOptions, plan_workspace
@@ -90,21 +99,17 @@ def _detection(
 
 @dataclass(kw_only=True)
 class _Target:
+    spec: Workspace
     desired: DesiredWorkspace
     live: LiveWorkspace
-    plan: WorkspacePlan
-    context: PlanContext
+    planning: DeployResolver
+    plan: WorkspacePlan | None = None
+    context: PlanContext = field(default_factory=PlanContext)
 
 
-def _target(
-    session: DeploySession,
-    spec: Workspace,
-    options: DeployOptions,
-    manifest: Manifest,
-    saved: DeployPlan | None,
-) -> _Target:
+def _read_target(session: DeploySession, spec: Workspace, directory: WorkspaceDirectory) -> _Target:
     client = session.client
-    found = client.workspaces.find(spec.name)
+    found = directory.find(spec.name)
     if found is None:
         raise ConfigError(
             f"workspace '{spec.name}' ({spec.key}) does not exist: create it first (creating "
@@ -112,12 +117,79 @@ def _target(
         )
     desired = load_desired_workspace(spec, session.config.environment.name)
     live = read_live_workspace(client, found.id, found.display_name)
+    planning = DeployResolver(
+        client,
+        live,
+        repository=desired.repository,
+        planning=True,
+        clock=session.clock,
+        directory=directory,
+    )
+    return _Target(spec=spec, desired=desired, live=live, planning=planning)
 
-    def resolver(planning: bool) -> DeployResolver:
-        return DeployResolver(
-            client, live, repository=desired.repository, planning=planning, clock=session.clock
-        )
 
+def _referenced_workspaces(parameters: ParameterSet) -> set[str]:
+    """Return the (case-folded) workspace names the rules' ``$workspace.<name>`` values name."""
+    values: list[object] = []
+    for find_rule in parameters.find_replace:
+        values += [find_rule.find_value, *find_rule.replace_value.values()]
+    for key_rule in parameters.key_value_replace:
+        values += list(key_rule.replace_value.values())
+    names: set[str] = set()
+    for value in values:
+        if not isinstance(value, str) or not value.startswith(WORKSPACE_PREFIX):
+            continue
+        try:
+            variable = parse_dynamic_variable(value)
+        except DynamicVariableError:
+            continue  # reported when the item is rendered
+        if variable.workspace_name is not None:
+            names.add(variable.workspace_name.casefold())
+    return names
+
+
+def _dependency_order(targets: list[_Target]) -> list[_Target]:
+    """Order targets so a workspace another one references is deployed before it.
+
+    Config order otherwise; a cycle keeps config order for the workspaces in it (their
+    cross references then resolve only to items that exist before the run).
+    """
+    by_name = {t.live.name.casefold(): t for t in targets}
+    needs = {
+        t.live.name.casefold(): {
+            n
+            for n in _referenced_workspaces(t.desired.parameters)
+            if n in by_name and n != t.live.name.casefold()
+        }
+        for t in targets
+    }
+    ordered: list[_Target] = []
+    done: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name in visiting:
+            return
+        visiting.add(name)
+        for needed in sorted(needs[name], key=lambda n: targets.index(by_name[n])):
+            visit(needed)
+        visiting.discard(name)
+        done.add(name)
+        ordered.append(by_name[name])
+
+    for target in targets:
+        visit(target.live.name.casefold())
+    return ordered
+
+
+def _plan_target(
+    session: DeploySession,
+    target: _Target,
+    options: DeployOptions,
+    manifest: Manifest,
+    saved: DeployPlan | None,
+) -> None:
+    spec, desired, live = target.spec, target.desired, target.live
     if saved is not None and options.plan_path is not None:
         plan = next((w for w in saved.workspaces if w.key == spec.key), None)
         if plan is None:
@@ -128,14 +200,67 @@ def _target(
             workspace=live.fingerprint(),
             path=options.plan_path,
         )
-        return _Target(desired=desired, live=live, plan=plan, context=PlanContext())
+        target.plan = plan
+        return
     plan_options = PlanOptions(
-        change_detection=_detection(session, options, manifest, found.id),
-        manifest_hashes=manifest.hashes(found.id),
+        change_detection=_detection(session, options, manifest, live.workspace_id),
+        manifest_hashes=manifest.hashes(live.workspace_id),
         delete_data_types=options.delete_data_types,
     )
-    plan, context = plan_workspace(client, desired, live, plan_options, resolver_factory=resolver)
-    return _Target(desired=desired, live=live, plan=plan, context=context)
+    target.plan, target.context = plan_workspace(
+        session.client,
+        desired,
+        live,
+        plan_options,
+        resolver_factory=lambda planning: target.planning,
+    )
+
+
+_WORKSPACE_ID_KEY = re.compile(
+    r"(?:default_lakehouse_workspace_id|workspaceId|workspace_id)[\"']?\s*[:=]\s*[\"']"
+    r"(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+)
+
+
+def _source_ids(target: _Target) -> set[str]:
+    """Return the ids known to be the source's (see :func:`_preflight`)."""
+    found: set[str] = set()
+    for rule in target.desired.parameters.find_replace:
+        if not rule.is_regex and GUID_PATTERN.fullmatch(rule.find_value.strip()):
+            found.add(rule.find_value.strip().lower())
+    for item in target.desired.repository.items:
+        for part in item.parts:
+            if part.is_text:
+                found.update(m["id"].lower() for m in _WORKSPACE_ID_KEY.finditer(part.text))
+    return found
+
+
+def _preflight(targets: list[_Target]) -> None:
+    """Refuse (before any write) definitions that would keep an id of the source.
+
+    Source ids are what the repository says about its source: GUIDs a ``find_replace``
+    rule names as its (literal) ``find_value``, and workspace ids written in definitions
+    (``workspaceId``, ``default_lakehouse_workspace_id``). The all-zero placeholder, the
+    ids of this run's workspaces and their listed items, and ids rules write are never
+    reported. Other surviving GUIDs are warnings (printed, not fatal).
+
+    Raises:
+        UnmappedReferenceError: A definition keeps a source id (item path:line each).
+        ItemSourceError: An item cannot be rendered.
+    """
+    own = {t.live.workspace_id for t in targets} | {i.id for t in targets for i in t.live.items}
+    for target in targets:
+        report = check_reference_coverage(
+            target.desired.repository.items,
+            repository=target.desired.repository,
+            source_workspace_ids=_source_ids(target) - {i.lower() for i in own},
+            parameters=target.desired.parameters,
+            resolver=target.planning,
+            known_target_ids=own,
+        )
+        for warning in report.warnings:
+            print(f"fabric-action: warning: {warning.to_problem()}", file=sys.stderr)
+        report.raise_for_errors()
 
 
 def run_deploy(session: DeploySession, options: DeployOptions) -> DeployResult:
@@ -155,44 +280,57 @@ def run_deploy(session: DeploySession, options: DeployOptions) -> DeployResult:
             f"{saved.environment!r}, not {config.environment.name!r}"
         )
     manifest = Manifest.load(options.manifest_path)
+    directory = WorkspaceDirectory(session.client, clock=clock)
     targets = [
-        _target(session, spec, options, manifest, saved)
-        for spec in _selected(session, options.workspace)
+        _read_target(session, spec, directory) for spec in _selected(session, options.workspace)
     ]
+    for target in targets:
+        directory.attach(target.planning)
+    targets = _dependency_order(targets)
+    for target in targets:
+        _plan_target(session, target, options, manifest, saved)
+    _preflight(targets)
+    plans = [t.plan for t in targets if t.plan is not None]
     plan = DeployPlan(
         project=config.project,
         environment=config.environment.name,
-        workspaces=tuple(t.plan for t in targets),
+        workspaces=tuple(plans),
     )
     outcomes: dict[str, WorkspaceOutcome] = {}
     records: list[StepRecord] = []
     if not options.dry_run:
         scheduler = GraphScheduler(max_workers=options.max_workers)
-        for target in targets:
+        resolvers = [
+            DeployResolver(
+                session.client,
+                target.live,
+                repository=target.desired.repository,
+                planning=False,
+                clock=clock,
+                directory=directory,
+            )
+            for target in targets
+        ]
+        for resolver in resolvers:
+            directory.attach(resolver)
+        for target, resolver, workspace_plan in zip(targets, resolvers, plans, strict=True):
             executor = StepExecutor(
                 session.client,
                 clock=clock,
                 hooks=options.hooks,
                 prior_definitions=target.context.prior_definitions,
             )
-            resolver = DeployResolver(
-                session.client,
-                target.live,
-                repository=target.desired.repository,
-                planning=False,
-                clock=clock,
-            )
-            ws_id = target.plan.workspace_id
+            ws_id = workspace_plan.workspace_id
             outcome = apply_workspace_plan(
                 session.client,
                 target.desired,
-                target.plan,
+                workspace_plan,
                 executor=executor,
                 resolver=resolver,
                 scheduler=scheduler,
                 manifest_hashes=manifest.hashes(ws_id),
             )
-            outcomes[target.plan.key] = outcome
+            outcomes[workspace_plan.key] = outcome
             records += executor.records
             manifest.record(ws_id, outcome.hashes)
         manifest.save()

@@ -209,3 +209,36 @@ def test_missing_workspace_is_a_config_error(
     code, log, _ = project.deploy()
     assert (code, writes(log)) == (2, [])
     assert f"workspace '{WORKSPACE_NAME}' (sales) does not exist" in capsys.readouterr().err
+
+
+def test_a_source_id_no_rule_rewrites_stops_the_deploy_before_any_write(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    fabric: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = make_project(tmp_path, emulator, fabric, monkeypatch)
+    source_lakehouse = "b13145dc-7c9e-4977-ac55-cdd908b70030"  # a find_value of parameter.yml
+    pipeline = project.items / "Orchestration/pl_daily_ingest.DataPipeline/pipeline-content.json"
+    if not pipeline.is_file():
+        pipeline = next(project.items.rglob("pipeline-content.json"))
+    document = json.loads(pipeline.read_text(encoding="utf-8"))
+    document["properties"]["description"] = f"reads lakehouse {source_lakehouse}"
+    pipeline.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    # The find_replace rule names only notebooks, so the pipeline keeps the source id.
+    parameters = (project.items / "parameter.yml").read_text(encoding="utf-8")
+    assert source_lakehouse in parameters
+
+    code, log, _ = project.deploy()
+    err = capsys.readouterr().err
+    assert (code, writes(log)) == (2, []), err
+    line = next(
+        number
+        for number, text in enumerate(pipeline.read_text(encoding="utf-8").splitlines(), 1)
+        if source_lakehouse in text
+    )
+    assert f"{pipeline.relative_to(project.root).as_posix()}:{line}" in err or (
+        f"{pipeline.as_posix()}:{line}" in err
+    ), err
+    assert f"{source_lakehouse} is " in err and "no rule rewrites it" in err

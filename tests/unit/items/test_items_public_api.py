@@ -30,6 +30,7 @@ def test_items_package_exports_exactly_this_list() -> None:
         "SourceItem",
         "TargetResolver",
         "ValueSetActivation",
+        "WorkspaceLister",
         "check_reference_coverage",
         "classify_content",
         "definition_hash",
