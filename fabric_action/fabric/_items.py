@@ -7,6 +7,7 @@ thread waits on it) and a blocking form that waits for it.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 from fabric_action.errors import NotFoundError
@@ -18,7 +19,10 @@ from ._models import Item, MalformedBodyError
 from ._reconcile import create_reconciled
 from ._rest import RestCore, segment
 
-__all__ = ["ItemOperations"]
+__all__ = ["ItemOperations", "LocateItem"]
+
+LocateItem = Callable[[str, str], "Item | None"]
+"""``locate(item_type, display_name)``: the item with this type and name, if it exists."""
 
 
 class ItemOperations:
@@ -98,8 +102,15 @@ class ItemOperations:
         definition: Definition | None = None,
         creation_payload: dict[str, Any] | None = None,
         on_started: OnStarted | None = None,
+        fetch_result: bool = True,
+        locate: LocateItem | None = None,
     ) -> Lro[Item]:
         """Start creating an item; return its handle (done at once for a 201).
+
+        With ``fetch_result=False`` a create that runs as an operation does not GET the
+        operation's ``/result``: once it succeeds the item is found by type and name with
+        ``locate`` (default :meth:`find`, one filtered list per create; pass a locator
+        that shares one listing between many creates to save calls).
 
         After a lost response the item is looked up by type and name (the ``.platform``
         name when the definition carries one) before the create is sent again; it may
@@ -124,10 +135,13 @@ class ItemOperations:
         name = (definition.platform_display_name() if definition else None) or display_name
         what = f"create {item_type} '{name}' in workspace {workspace_id}"
 
+        def find(kind: str, display: str) -> Item | None:
+            return self.find(workspace_id, kind, display)
+
         def created(value: Any) -> Item:
             if value is not None:
                 return Item.from_json(value)
-            found = self.find(workspace_id, item_type, name)  # an operation without a result
+            found = (locate or find)(item_type, name)  # an operation without a result
             if found is None:
                 raise MalformedBodyError("the operation ended without the item")
             return found
@@ -144,6 +158,7 @@ class ItemOperations:
                 what=what,
                 body=body,
                 on_started=on_started,
+                fetch_result=fetch_result,
             ),
             lookup=lookup,
             what=what,

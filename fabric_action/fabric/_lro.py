@@ -14,7 +14,9 @@ Reference §5, and how real clients poll (§5.4), combined:
   operation's ``errorCode`` (its terminal status when it reported none) and a request id;
   NotStarted, Running, InProgress and anything unknown mean "poll again".
 - A Succeeded answer that carries ``Location`` has a result there; a 400
-  ``OperationHasNoResult`` on it means there is none (fabric-cli does the same).
+  ``OperationHasNoResult`` on it means there is none (fabric-cli does the same). A caller
+  that finds the result another way (``fetch_result=False``) is handed None instead, and
+  the result is never fetched.
 - A location on a host the profile does not allow is never polled (the token would go
   with it): :class:`UntrustedRedirectError`.
 """
@@ -80,12 +82,15 @@ class OperationTracker:
         parse: Callable[[Any], T],
         what: str,
         on_started: OnStarted | None = None,
+        fetch_result: bool = True,
     ) -> Lro[T]:
         """Return a handle for the call that produced ``response``.
 
         200/201 (done inline) gives a completed handle; 202 gives a scheduled one after
         ``on_started`` has been told its id and location. A 202 with neither ``Location``
-        nor ``x-ms-operation-id`` (``assignToCapacity``) is complete as it stands.
+        nor ``x-ms-operation-id`` (``assignToCapacity``) is complete as it stands. With
+        ``fetch_result=False`` a succeeded operation's ``parse`` gets None (no ``/result``
+        call); an inline 200/201 body is parsed as always.
 
         Raises:
             UntrustedRedirectError: ``Location`` is on a host the profile does not allow.
@@ -103,7 +108,7 @@ class OperationTracker:
         operation_id = operation_id or _operation_id(location)
         if on_started is not None:
             on_started(operation_id, location)
-        handle = self._handle(location, operation_id, parse, what)
+        handle = self._handle(location, operation_id, parse, what, fetch_result=fetch_result)
         retry_after = parse_retry_after(response.headers, now_s=self.poller.clock.now())
         first = self.poller.options.default_poll_interval_s if retry_after is None else retry_after
         self.poller.schedule(handle, delay_s=first)
@@ -116,6 +121,7 @@ class OperationTracker:
         parse: Callable[[Any], T],
         what: str,
         operation_id: str = "",
+        fetch_result: bool = True,
     ) -> Lro[T]:
         """Poll an operation another process started, from its stored ``location``.
 
@@ -125,29 +131,43 @@ class OperationTracker:
             UntrustedRedirectError: ``location`` is on a host the profile does not allow.
         """
         self._check_host(location, what)
-        handle = self._handle(location, operation_id or _operation_id(location), parse, what)
+        handle = self._handle(
+            location,
+            operation_id or _operation_id(location),
+            parse,
+            what,
+            fetch_result=fetch_result,
+        )
         self.poller.schedule(handle, delay_s=0.0)
         return handle
 
     def _handle(
-        self, location: str, operation_id: str, parse: Callable[[Any], T], what: str
+        self,
+        location: str,
+        operation_id: str,
+        parse: Callable[[Any], T],
+        what: str,
+        *,
+        fetch_result: bool,
     ) -> Lro[T]:
         clock = self.poller.clock
         return Lro(
             what=what,
             operation_id=operation_id,
             location=location,
-            step=self._step(parse),
+            step=self._step(parse, fetch_result=fetch_result),
             deadline=Deadline.after(self.poller.options.timeout_s, clock=clock),
         )
 
-    def _step(self, parse: Callable[[Any], T]) -> PollStep[T]:
+    def _step(self, parse: Callable[[Any], T], *, fetch_result: bool) -> PollStep[T]:
         def poll(handle: Lro[T]) -> PollResult[T]:
-            return self._poll(handle, parse)
+            return self._poll(handle, parse, fetch_result=fetch_result)
 
         return poll
 
-    def _poll(self, handle: Lro[T], parse: Callable[[Any], T]) -> PollResult[T]:
+    def _poll(
+        self, handle: Lro[T], parse: Callable[[Any], T], *, fetch_result: bool
+    ) -> PollResult[T]:
         what = f"{handle.what} (operation {handle.operation_id or '?'})"
         response = self._fetch(handle.location, f"poll {what}")
         state = json_body(response, what=f"poll {what}")
@@ -155,7 +175,7 @@ class OperationTracker:
         handle.status = raw if isinstance(raw, str) else ""
         status = LroStatus.parse(handle.status)
         if status is not None and status.succeeded:
-            value = self._result(response, what)
+            value = self._result(response, what) if fetch_result else None
             return PollResult(done=True, value=parse_value(response, value, parse, what=what))
         if status is not None and status.failed:
             raise _failed(response, state, handle, what)

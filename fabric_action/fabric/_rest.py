@@ -161,10 +161,17 @@ class RestCore:
         query: Query | None = None,
         idempotent: bool | None = None,
         on_started: OnStarted | None = None,
+        fetch_result: bool = True,
     ) -> Lro[T]:
-        """Send a call that may run long; return its handle (done at once on 200/201)."""
+        """Send a call that may run long; return its handle (done at once on 200/201).
+
+        ``fetch_result=False``: a succeeded operation's result is not fetched; ``parse``
+        gets None (see :meth:`OperationTracker.begin`).
+        """
         response = self.call(method, path, what=what, body=body, query=query, idempotent=idempotent)
-        return self.operations.begin(response, parse=parse, what=what, on_started=on_started)
+        return self.operations.begin(
+            response, parse=parse, what=what, on_started=on_started, fetch_result=fetch_result
+        )
 
 
 def _query_value(value: str | bool) -> str:

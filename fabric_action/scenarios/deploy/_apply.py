@@ -24,6 +24,7 @@ from fabric_action.items import ItemKey, SourceItem, definition_hash, render_ite
 from ._desired import SHELL_ONLY_TYPES, TYPE_ORDER, DesiredWorkspace
 from ._executor import Step, StepExecutor, StepKind
 from ._live import DeployResolver
+from ._locate import ItemLocator
 from ._model import FolderAction, FolderChange, ItemAction, ItemChange, WorkspacePlan
 from ._scheduler import GraphScheduler, Task, TaskOutcome
 
@@ -92,6 +93,7 @@ class _WorkspaceApply:
         self.lock = threading.Lock()
         self.folder_ids = {f.path.casefold(): f.folder_id for f in plan.folders if f.folder_id}
         self.outcome = WorkspaceOutcome(plan=plan)
+        self.locator = ItemLocator(lambda: client.items.list(self.ws))
         for change in plan.items:
             if change.item_id:
                 self.outcome.item_ids[change.key] = change.item_id
@@ -165,6 +167,8 @@ class _WorkspaceApply:
                 if item.item_type == "Lakehouse"
                 else None,
                 on_started=started,
+                fetch_result=False,
+                locate=self.locator.locate,
             ),
         )
 

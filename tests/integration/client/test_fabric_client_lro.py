@@ -208,3 +208,45 @@ def test_200_concurrent_operations_are_polled_by_a_bounded_pool(
     assert len(lro_threads) <= 1 + 3 and "fabric-lro-scheduler" in lro_threads
     state_polls = [e for e in fabric_log(emulator) if e["path"].startswith("/v1/operations/")]
     assert len(state_polls) >= 200 * 2  # each waited while Running, then fetched /result
+
+
+def test_a_create_without_fetching_the_result_finds_the_item_by_type_and_name(
+    emulator: RunningEmulator, client: FabricClient, workspace_id: str
+) -> None:
+    since = last_seq(emulator)
+    asked: list[tuple[str, str]] = []
+
+    def locate(item_type: str, display_name: str) -> Item | None:
+        asked.append((item_type, display_name))
+        return client.items.find(workspace_id, item_type, display_name)
+
+    handle = client.items.begin_create(
+        workspace_id,
+        display_name="no-result",
+        item_type="Notebook",
+        definition=notebook(),
+        fetch_result=False,
+        locate=locate,
+    )
+    item = handle.result()
+    assert (item.type, item.display_name) == ("Notebook", "no-result")
+    assert asked == [("Notebook", "no-result")]
+    assert polls(emulator, since)  # it ran as an operation
+    assert not [e for e in fabric_log(emulator, since) if e["path"].endswith("/result")]
+
+
+def test_a_shell_lakehouse_create_answers_201_without_an_operation(
+    emulator: RunningEmulator, client: FabricClient, workspace_id: str
+) -> None:
+    since = last_seq(emulator)
+    item = client.items.begin_create(
+        workspace_id,
+        display_name="lh",
+        item_type="Lakehouse",
+        creation_payload={"enableSchemas": True},
+        fetch_result=False,
+    ).result()
+    assert item.type == "Lakehouse"
+    posts = [e for e in fabric_log(emulator, since) if e["method"] == "POST"]
+    assert [e["status"] for e in posts] == [201]
+    assert not polls(emulator, since)
