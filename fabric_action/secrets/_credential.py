@@ -15,11 +15,11 @@ opened with a secret that itself lives in that vault.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from azure.core.credentials import TokenCredential
 from azure.identity import (
     AzurePipelinesCredential,
@@ -29,7 +29,10 @@ from azure.identity import (
     ManagedIdentityCredential,
 )
 
+from ..auth import GitHubIdTokenSource
+from ..auth._http import build_session
 from ..errors import AuthError, ConfigError
+from ..reliability import SystemClock
 
 FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
 """Audience of the CI ID token that Entra exchanges for an access token."""
@@ -46,12 +49,14 @@ class IdentityOptions:
         disable_instance_discovery: Skip Entra instance discovery, for an authority that is
             not Microsoft's (default False).
         timeout_s: Timeout of the GitHub ID-token request, in seconds (default 30).
+        oidc_attempts: Attempts of that request on transient failures (default 3).
     """
 
     authority_host: str | None = None
     ca_bundle: str | None = None
     disable_instance_discovery: bool = False
     timeout_s: float = 30.0
+    oidc_attempts: int = 3
 
     def credential_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments every azure-identity credential gets."""
@@ -76,27 +81,30 @@ def github_id_token_fetcher(
 ) -> Callable[[], str]:
     """Return a callable that fetches a fresh GitHub Actions ID token for Entra.
 
-    The runner's ``ACTIONS_ID_TOKEN_REQUEST_URL`` already carries ``api-version``; the
-    audience is added as a query parameter, as @actions/core does.
+    The fetch itself is :class:`fabric_action.auth.GitHubIdTokenSource` (retries,
+    timeouts, CA and proxies as for every Entra call); this adds what to do when it fails.
     """
+    source = GitHubIdTokenSource(
+        request_url=request_url,
+        request_token=request_token,
+        session=build_session(
+            environ=os.environ,
+            ca_bundle_path=options.ca_bundle,
+            use_environment_proxies=True,
+            timeout_s=(options.timeout_s, options.timeout_s),
+        ),
+        clock=SystemClock(),
+        attempts=options.oidc_attempts,
+    )
 
     def fetch() -> str:
         try:
-            response = requests.get(
-                request_url,
-                params={"audience": FEDERATED_AUDIENCE},
-                headers={"Authorization": f"Bearer {request_token}"},
-                timeout=options.timeout_s,
-                verify=options.ca_bundle or True,
-            )
-            response.raise_for_status()
-            token = response.json()["value"]
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            return source()
+        except AuthError as exc:
             raise AuthError(
-                f"could not get a GitHub Actions ID token for Key Vault ({type(exc).__name__}): "
+                f"could not get a GitHub Actions ID token for Key Vault: {exc}; "
                 "give the job 'permissions: id-token: write'"
             ) from exc
-        return str(token)
 
     return fetch
 

@@ -139,7 +139,9 @@ def test_nothing_usable_gives_none(environ: dict[str, str]) -> None:
 
 def test_github_fetch_failure_is_an_auth_error_saying_what_to_do() -> None:
     fetch = github_id_token_fetcher(
-        "https://127.0.0.1:9/token?api-version=2.0", "t", IdentityOptions(timeout_s=1.0)
+        "https://127.0.0.1:9/token?api-version=2.0",
+        "t",
+        IdentityOptions(timeout_s=1.0, oidc_attempts=1),
     )
 
     with pytest.raises(AuthError, match="permissions: id-token: write"):
