@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from fabric_action._run_secrets import dotenv_path_for
 from fabric_action.ci import CIAdapter
 from fabric_action.config import load_config
 from fabric_action.errors import ExitCode
@@ -53,7 +54,7 @@ def run_deploy_command(
     environ = os.environ if environ is None else environ
     config = load_config(arguments.config_file, arguments.environment, environ=environ)
     masker = SecretMasker(ci)
-    dotenv = arguments.dotenv or Path(arguments.config_file).parent / ".env"
+    dotenv = dotenv_path_for(arguments.config_file, arguments.dotenv)
     session = open_session(config, environ, masker=masker, mask=ci.mask, dotenv_path=dotenv)
     manifest = arguments.manifest or default_manifest_path(
         config.config_file.parent, config.environment.name

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from fabric_action._run_secrets import secrets_options_for
 from fabric_action.auth import (
     PUBLIC_CLOUD,
     AuthSettings,
@@ -26,7 +27,7 @@ from fabric_action.config import EffectiveConfig, resolve_config_secrets
 from fabric_action.errors import ConfigError
 from fabric_action.fabric import ClientOptions, FabricClient, LroOptions, PipelineOptions
 from fabric_action.reliability import BreakerOptions, Clock, RateLimitOptions, SystemClock
-from fabric_action.secrets import SecretManager, SecretMasker, SecretsOptions
+from fabric_action.secrets import SecretManager, SecretMasker
 from fabric_action.tiers import Tier
 
 __all__ = ["CLOUD_VARIABLE", "DeploySession", "cloud_from_environ", "open_session"]
@@ -121,13 +122,7 @@ def open_session(
     """
     clock = clock or SystemClock()
     cloud = cloud_from_environ(environ, config.environment.tier)
-    options = SecretsOptions(
-        tier=config.environment.tier,
-        use_key_vault=config.flags.use_key_vault,
-        vault_url=config.secrets.key_vault_url,
-        cache_ttl_s=float(config.secrets.cache_ttl_s),
-        dotenv_path=dotenv_path,
-    )
+    options = secrets_options_for(config, dotenv_path=dotenv_path, offline=False)
     with SecretManager(options, masker=masker) as manager:
         config = resolve_config_secrets(config, manager)
     auth = config.auth
