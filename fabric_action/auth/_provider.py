@@ -51,8 +51,8 @@ class TokenSource(Protocol):
         """Return a bearer token for ``scope``."""
         ...
 
-    def invalidate(self, scope: str) -> None:
-        """Forget the token of ``scope``; the next :meth:`token` gets a new one."""
+    def invalidate(self, scope: str, *, rejected_token: str | None = None) -> None:
+        """Forget the token of ``scope`` (unless it is no longer ``rejected_token``)."""
         ...
 
 

@@ -233,8 +233,12 @@ class TokenProvider(Protocol):
         """Return a valid access token for ``scope`` (cached or fresh)."""
         ...
 
-    def invalidate(self, scope: str) -> None:
-        """Forget the cached token for ``scope`` so the next call fetches a new one."""
+    def invalidate(self, scope: str, *, rejected_token: str | None = None) -> None:
+        """Forget the cached token for ``scope`` so the next call fetches a new one.
+
+        ``rejected_token`` is the token the server refused: a provider whose cache already
+        holds a different one (another thread refreshed first) keeps it.
+        """
         ...
 
 
@@ -247,6 +251,14 @@ class HostAllowList(Protocol):
 
 
 _AUTHORIZATION = "authorization"
+
+
+def _bearer_token(request: Request) -> str | None:
+    """Return the bearer token a request carried, or None."""
+    for name, value in request.headers.items():
+        if name.lower() == _AUTHORIZATION and value.startswith("Bearer "):
+            return value[len("Bearer ") :]
+    return None
 
 
 class BearerTokenPolicy:
@@ -292,7 +304,9 @@ class BearerTokenPolicy:
         return cls(
             token_for=lambda _: provider.token(scope),
             is_allowed_host=allow_list.is_allowed_host,
-            invalidate_for=lambda _: provider.invalidate(scope),
+            invalidate_for=lambda sent: provider.invalidate(
+                scope, rejected_token=_bearer_token(sent)
+            ),
             https_only=https_only,
         )
 

@@ -55,7 +55,7 @@ class EmulatorTokens:
             self.fetched += 1
         return self._token
 
-    def invalidate(self, scope: str) -> None:
+    def invalidate(self, scope: str, *, rejected_token: str | None = None) -> None:
         self._token = None
         self.invalidated += 1
 

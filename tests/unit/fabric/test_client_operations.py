@@ -164,7 +164,7 @@ def test_the_graph_scope_goes_to_graph_urls_and_the_fabric_scope_elsewhere() -> 
             self.asked.append(scope)
             return f"token-for-{scope}"
 
-        def invalidate(self, scope: str) -> None:
+        def invalidate(self, scope: str, *, rejected_token: str | None = None) -> None:
             self.dropped.append(scope)
 
     tokens = Tokens()
@@ -190,7 +190,7 @@ def test_for_cloud_builds_the_stack_and_closes_it() -> None:
         def token(self, scope: str) -> str:
             return "t"
 
-        def invalidate(self, scope: str) -> None:
+        def invalidate(self, scope: str, *, rejected_token: str | None = None) -> None:
             """Nothing cached."""
 
     transport = MockTransport(lambda request: respond(200, {"value": []}))

@@ -288,13 +288,15 @@ class Tokens:
     def __init__(self) -> None:
         self.issued = 0
         self.invalidated: list[str] = []
+        self.rejected: list[str | None] = []
 
     def token(self, scope: str) -> str:
         self.issued += 1
         return f"token-{self.issued}"
 
-    def invalidate(self, scope: str) -> None:
+    def invalidate(self, scope: str, *, rejected_token: str | None = None) -> None:
         self.invalidated.append(scope)
+        self.rejected.append(rejected_token)
 
 
 class AllowList:
@@ -351,6 +353,7 @@ def test_token_expired_gets_one_forced_refresh_and_one_replay() -> None:
     assert auth_policy(tokens).send(get(), transport.send).status == 200
     assert [authorization(r) for r in transport.requests] == ["Bearer token-1", "Bearer token-2"]
     assert tokens.invalidated == [SCOPE]
+    assert tokens.rejected == ["token-1"]  # so a single-flight provider can skip a refresh
 
 
 def test_a_second_token_expired_is_returned_not_looped() -> None:
