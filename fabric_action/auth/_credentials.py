@@ -143,6 +143,27 @@ class CertificateCredential:
                 f"cannot read the {where} ({type(exc).__name__}): check certificatePath "
                 "/ AZURE_CLIENT_CERTIFICATE_PATH points at a PEM file"
             ) from None
+        return cls.from_pem(
+            text, where=where, tenant_id=tenant_id, client_id=client_id, password=password
+        )
+
+    @classmethod
+    def from_pem(
+        cls, text: str, *, where: str, tenant_id: str, client_id: str, password: str = ""
+    ) -> CertificateCredential:
+        """Load PEM text that holds the private key and its certificate (a secret's value).
+
+        Args:
+            text: The PEM blocks; other text around them is ignored.
+            where: Where the text came from, for messages (``secret 'x' (auth.certificate)``).
+            tenant_id: Entra tenant id or domain.
+            client_id: Application (client) id.
+            password: Password of an encrypted private key ("" when it is not encrypted).
+
+        Raises:
+            AuthError: No key or certificate, the password is wrong, or the key does not
+                belong to the certificate. Messages never hold the key or the password.
+        """
         key_pem = _pem_block(text, "PRIVATE KEY")
         cert_pem = _pem_block(text, "CERTIFICATE")
         if not key_pem or not cert_pem:

@@ -6,11 +6,15 @@ cloud; ``emulator:<base_url>`` is a local fabric_emulator (Entra, Fabric and Gra
 URL; its CA from ``FABRIC_ACTION_CA_BUNDLE``). The emulator is refused in the prod tier.
 Against the emulator the client-side quota bucket is off (the emulator enforces no
 quota unless a fault plan says so, and tests would otherwise wait on it).
+
+The identity is ``auth``'s: its client secret, else its certificate (checked before any
+request, see ``_certificate``), else the CI's federated OIDC token.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,7 @@ from fabric_action.auth import (
     PUBLIC_CLOUD,
     AuthSettings,
     CloudProfile,
+    MsalTokenProvider,
     emulator_cloud,
     token_provider_from_settings,
 )
@@ -29,6 +34,8 @@ from fabric_action.fabric import ClientOptions, FabricClient, LroOptions, Pipeli
 from fabric_action.reliability import BreakerOptions, Clock, RateLimitOptions, SystemClock
 from fabric_action.secrets import SecretManager, SecretMasker
 from fabric_action.tiers import Tier
+
+from ._certificate import load_certificate
 
 __all__ = ["CLOUD_VARIABLE", "DeploySession", "cloud_from_environ", "open_session"]
 
@@ -105,6 +112,32 @@ def _pipeline_options(config: EffectiveConfig, cloud: CloudProfile) -> PipelineO
     )
 
 
+def _token_provider(
+    config: EffectiveConfig,
+    environ: Mapping[str, str],
+    *,
+    cloud: CloudProfile,
+    clock: Clock,
+    mask: Callable[[str], None] | None,
+) -> MsalTokenProvider:
+    """Return the token provider of ``auth``: its secret, its certificate, else CI OIDC."""
+    auth = config.auth
+    if auth.certificate is not None:
+        loaded = load_certificate(config, now_s=clock.now())
+        print(f"fabric-action: {loaded.notice}", file=sys.stderr, flush=True)
+        if loaded.warning:
+            print(f"fabric-action: warning: {loaded.warning}", file=sys.stderr, flush=True)
+        return MsalTokenProvider(
+            loaded.credential, profile=cloud, clock=clock, environ=environ, mask=mask
+        )
+    settings = AuthSettings(
+        tenant_id=auth.tenant_id,
+        client_id=auth.client_id,
+        client_secret=auth.client_secret.require().reveal() if auth.client_secret else "",
+    )
+    return token_provider_from_settings(settings, environ, profile=cloud, clock=clock, mask=mask)
+
+
 def open_session(
     config: EffectiveConfig,
     environ: Mapping[str, str],
@@ -118,24 +151,15 @@ def open_session(
 
     Raises:
         ConfigError: Secrets or the cloud selection are wrong.
-        AuthError: No credential could be built.
+        AuthError: No credential could be built (for ``auth.certificate``: the secret's
+            PEM is encrypted, incomplete or mismatched, or the certificate is expired).
     """
     clock = clock or SystemClock()
     cloud = cloud_from_environ(environ, config.environment.tier)
     options = secrets_options_for(config, dotenv_path=dotenv_path, offline=False)
     with SecretManager(options, masker=masker) as manager:
         config = resolve_config_secrets(config, manager)
-    auth = config.auth
-    if auth.certificate is not None:
-        raise ConfigError(
-            "auth.certificate is not supported by deploy yet: use client_secret or OIDC"
-        )
-    settings = AuthSettings(
-        tenant_id=auth.tenant_id,
-        client_id=auth.client_id,
-        client_secret=auth.client_secret.require().reveal() if auth.client_secret else "",
-    )
-    tokens = token_provider_from_settings(settings, environ, profile=cloud, clock=clock, mask=mask)
+    tokens = _token_provider(config, environ, cloud=cloud, clock=clock, mask=mask)
     client = FabricClient.for_cloud(
         cloud,
         tokens,
