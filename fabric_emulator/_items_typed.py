@@ -4,6 +4,16 @@ Only the properties deployers read are modelled [C fabric-cicd
 ``PROPERTY_PATH_ATTR_MAPPING``, ``_lakehouse.py``, ``_environment.py``,
 ``_variablelibrary.py``, ``_kqlqueryset.py``]; host names are derived from the ids so
 they are stable across runs and look like production's.
+
+Attributes that production provisions after the item exists (a lakehouse's or mirrored
+database's SQL endpoint, a warehouse's connection string, a SQL database's server, an
+eventhouse's query service URI, which its KQL databases share) follow
+:func:`provisioning_status`: ``InProgress`` (attribute absent) until the type's delay has
+passed since the item was created, then ``Success``; ``Failed`` for the items a test names.
+SQL endpoints report the status in ``sqlEndpointProperties.provisioningStatus``; the other
+types only leave the attribute out. Delays: ``sql_endpoint_provisioning_s`` (config) for
+SQL endpoints, 0 for the rest, unless ``PUT /_emulator/provisioning`` says otherwise
+(see ``_routes_control_typed.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +36,13 @@ DEFAULT_VALUE_SET = "Default value set"
 DEFAULT_VALUE_SET_ALIASES = frozenset({DEFAULT_VALUE_SET.lower(), "default"})
 PUBLISH_KEY = "publish"
 ACTIVE_VALUE_SET_KEY = "activeValueSetName"
+PROVISIONING_KEY = "provisioning"
+"""Key of the provisioning plan in ``Emulator.extensions``: ``{"delays_s": {type (lower
+case): seconds}, "failed": [[type, name] (lower case), ...]}`` (a reset clears it)."""
+SPARK_POOLS_KEY = "spark_pools"
+"""Key of the custom pools in ``Emulator.extensions``: workspace id -> list of pools."""
+
+_SQL_ENDPOINT_TYPES = frozenset({"lakehouse", "mirroreddatabase"})
 
 
 def _token(item_id: str) -> str:
@@ -45,11 +62,26 @@ def initialise_properties(item: Item) -> None:
         item.properties.setdefault("defaultSchema", "dbo")
 
 
+def provisioning_status(context: Context, item: Item) -> str:
+    """Return ``InProgress``, ``Success`` or ``Failed`` for the item's async attributes."""
+    plan = context.emulator.extensions.get(PROVISIONING_KEY) or {}
+    kind = item.type.lower()
+    if [kind, item.display_name.lower()] in plan.get("failed", []):
+        return "Failed"
+    default_s = context.config.sql_endpoint_provisioning_s if kind in _SQL_ENDPOINT_TYPES else 0.0
+    delay_s = float(plan.get("delays_s", {}).get(kind, default_s))
+    return "InProgress" if context.now < item.created_s + delay_s else "Success"
+
+
+def _provisioned(context: Context, item: Item) -> bool:
+    return provisioning_status(context, item) == "Success"
+
+
 def _sql_endpoint(context: Context, item: Item) -> dict[str, Any]:
     """SQL endpoint of a lakehouse or mirrored database: InProgress, then Success [S, C]."""
-    ready_s = item.created_s + context.config.sql_endpoint_provisioning_s
-    if context.now < ready_s:
-        return {"provisioningStatus": "InProgress"}
+    status = provisioning_status(context, item)
+    if status != "Success":
+        return {"provisioningStatus": status}
     return {
         "id": stable_id("sql-endpoint", item.id),
         "connectionString": (
@@ -80,10 +112,16 @@ def _mirrored_database(context: Context, item: Item) -> dict[str, Any]:
 
 
 def _warehouse(context: Context, item: Item) -> dict[str, Any]:
+    connection = (
+        {
+            "connectionString": f"{_token(item.workspace_id)}-{_token(item.id)}"
+            ".datawarehouse.fabric.microsoft.com"
+        }
+        if _provisioned(context, item)
+        else {}
+    )
     return {
-        "connectionString": (
-            f"{_token(item.workspace_id)}-{_token(item.id)}.datawarehouse.fabric.microsoft.com"
-        ),
+        **connection,
         "createdDate": context.timestamp(item.created_s),
         "lastUpdatedTime": context.timestamp(item.updated_s or item.created_s),
         "collationType": (item.creation_payload or {}).get(
@@ -95,6 +133,8 @@ def _warehouse(context: Context, item: Item) -> dict[str, Any]:
 def _sql_database(context: Context, item: Item) -> dict[str, Any]:
     server = f"{_token(item.workspace_id)}-{_token(item.id)}.database.fabric.microsoft.com"
     database = f"{item.display_name}-{item.id}"
+    if not _provisioned(context, item):
+        return {"databaseName": database}
     return {
         "connectionString": f"Data Source={server},1433;Initial Catalog={database}",
         "databaseName": database,
@@ -116,7 +156,8 @@ def _eventhouse(context: Context, item: Item) -> dict[str, Any]:
         for child in context.emulator.fabric.items_in(item.workspace_id)
         if child.type == "KQLDatabase" and _parent_eventhouse(child) == item.id
     ]
-    return {**_kusto_uris(item.id), "databasesItemIds": databases, "minimumConsumptionUnits": 0}
+    uris = _kusto_uris(item.id) if _provisioned(context, item) else {}
+    return {**uris, "databasesItemIds": databases, "minimumConsumptionUnits": 0}
 
 
 def _parent_eventhouse(item: Item) -> str | None:
@@ -136,10 +177,13 @@ def _parent_eventhouse(item: Item) -> str | None:
 
 
 def _kql_database(context: Context, item: Item) -> dict[str, Any]:
+    """A KQL database answers its eventhouse's URIs once the eventhouse has them."""
     parent = _parent_eventhouse(item)
+    eventhouse = context.emulator.fabric.items.get(parent) if parent else None
+    ready = _provisioned(context, eventhouse if eventhouse is not None else item)
     return {
         "parentEventhouseItemId": parent,
-        **_kusto_uris(parent or item.id),
+        **(_kusto_uris(parent or item.id) if ready else {}),
         "databaseType": "ReadWrite",
     }
 

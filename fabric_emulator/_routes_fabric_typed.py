@@ -14,8 +14,9 @@
   ``environment_publish_s`` (plus a fault rule's ``lro_running_s``), then ``Success``, or
   ``Failed`` when a fault rule fails the LRO. A publish while one runs is 400
   ``InvalidEnvironmentPublish`` (the spec's code for this case).
-- ``GET /workspaces/{ws}/spark/pools``: the workspace's custom pools. None by default;
-  tests may seed ``emulator.extensions["spark_pools"][workspace_id] = [...]``.
+- ``GET /workspaces/{ws}/spark/pools``: the workspace's custom pools (Workspace and
+  Capacity), shaped as the spec's ``CustomPool``. None by default; seeded with
+  ``POST /_emulator/workspaces/{ws}/spark/pools`` (``_routes_control_typed.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from fabric_emulator._items_typed import (
     DEFAULT_VALUE_SET,
     DEFAULT_VALUE_SET_ALIASES,
     PUBLISH_KEY,
+    SPARK_POOLS_KEY,
     publish_state,
     typed_view,
 )
@@ -143,7 +145,7 @@ def publish_environment(context: Context) -> Response:
 def list_spark_pools(context: Context) -> Response:
     """``GET /workspaces/{ws}/spark/pools``: seeded custom pools, none by default."""
     workspace = workspace_for(context, context.params["workspaceId"])
-    seeded = context.emulator.extensions.get("spark_pools", {})
+    seeded = context.emulator.extensions.get(SPARK_POOLS_KEY, {})
     return paginated(context, list(seeded.get(workspace.id, [])))
 
 

@@ -1,7 +1,9 @@
 """Typed item endpoints a deployment reads or drives (reference §9.1, §15).
 
-Lakehouse SQL endpoint provisioning, Environment publish (``staging/publish``, an LRO)
-and a VariableLibrary's active value set.
+The dynamic attributes of items (a lakehouse's or mirrored database's SQL endpoint, a
+warehouse's connection string, a SQL database's server, an eventhouse's or KQL database's
+query service URI), a workspace's custom Spark pools, Environment publish
+(``staging/publish``, an LRO) and a VariableLibrary's active value set.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from fabric_action.errors import OperationFailedError, ResponseLostError
 from ._lro import OnStarted
 from ._lro_handle import Lro, PollResult
 from ._rest import RestCore, segment
-from ._typed_models import EnvironmentPublishState, SqlEndpointStatus, VariableLibraryState
+from ._typed_models import (
+    ATTRIBUTE_PATHS,
+    EnvironmentPublishState,
+    ItemAttributes,
+    SparkPool,
+    SqlEndpointStatus,
+    VariableLibraryState,
+)
 
 __all__ = ["TypedItemOperations"]
 
@@ -19,7 +28,7 @@ _PUBLISH_FAILED = frozenset({"failed", "cancelled", "canceled"})
 
 
 class TypedItemOperations:
-    """``/v1/workspaces/{id}/lakehouses``, ``/environments``, ``/variableLibraries``."""
+    """``/v1/workspaces/{id}/lakehouses``, ``/environments``, ``/variableLibraries``, ``/spark``."""
 
     def __init__(self, core: RestCore) -> None:
         self._core = core
@@ -34,6 +43,38 @@ class TypedItemOperations:
             self._path(workspace_id, "lakehouses", lakehouse_id),
             parse=SqlEndpointStatus.from_json,
             what=f"get lakehouse {lakehouse_id} of workspace {workspace_id}",
+        )
+
+    @staticmethod
+    def has_attribute(item_type: str, attribute: str) -> bool:
+        """Return whether items of the type have that dynamic attribute (case-insensitive type)."""
+        return ItemAttributes.supports(item_type, attribute)
+
+    def get_item_attributes(
+        self, workspace_id: str, item_type: str, item_id: str
+    ) -> ItemAttributes:
+        """Read an item's dynamic attributes with one GET of its typed endpoint.
+
+        Returns:
+            What is provisioned so far; no values (and no call) when the type has no
+            dynamic attributes (see :data:`ATTRIBUTE_PATHS`).
+        """
+        known = ATTRIBUTE_PATHS.get(item_type.casefold())
+        if known is None:
+            return ItemAttributes(item_type=item_type, values={})
+        return self._core.read(
+            "GET",
+            self._path(workspace_id, known[0], item_id),
+            parse=lambda data: ItemAttributes.from_json(data, item_type=item_type),
+            what=f"get {item_type} {item_id} of workspace {workspace_id}",
+        )
+
+    def list_spark_pools(self, workspace_id: str) -> list[SparkPool]:
+        """Return the workspace's custom Spark pools (all pages; Workspace and Capacity)."""
+        return self._core.list(
+            f"workspaces/{segment(workspace_id)}/spark/pools",
+            parse=SparkPool.from_json,
+            what=f"list custom Spark pools of workspace {workspace_id}",
         )
 
     def get_publish_state(self, workspace_id: str, environment_id: str) -> EnvironmentPublishState:

@@ -1,4 +1,9 @@
-"""What the typed item endpoints add: SQL endpoint, environment publish, variable library."""
+"""What the typed item endpoints add: item attributes, environment publish, variable library.
+
+The attributes a ``$items.<type>.<name>.$<attribute>`` variable reads, by item type, are
+fabric-cicd 1.4.0's ``PROPERTY_PATH_ATTR_MAPPING`` plus a KQL database's query service URI
+(what fabric-cicd reads to fill a KQL queryset's or dashboard's empty ``clusterUri``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ._models import Item, optional_text, parse_timestamp, require_object
+from ._models import Item, optional_text, parse_timestamp, require_object, required_text
 
-__all__ = ["EnvironmentPublishState", "SqlEndpointStatus", "VariableLibraryState"]
+__all__ = [
+    "ATTRIBUTE_PATHS",
+    "EnvironmentPublishState",
+    "ItemAttributes",
+    "SparkPool",
+    "SqlEndpointStatus",
+    "VariableLibraryState",
+]
+
+_SQL_ENDPOINT_PATHS = {
+    "sqlendpoint": ("sqlEndpointProperties", "connectionString"),
+    "sqlendpointid": ("sqlEndpointProperties", "id"),
+}
+
+ATTRIBUTE_PATHS: Mapping[str, tuple[str, Mapping[str, tuple[str, ...]]]] = {
+    "lakehouse": ("lakehouses", _SQL_ENDPOINT_PATHS),
+    "mirroreddatabase": ("mirroredDatabases", _SQL_ENDPOINT_PATHS),
+    "warehouse": ("warehouses", {"sqlendpoint": ("connectionString",)}),
+    "sqldatabase": ("sqlDatabases", {"sqlendpoint": ("serverFqdn",)}),
+    "eventhouse": ("eventhouses", {"queryserviceuri": ("queryServiceUri",)}),
+    "kqldatabase": ("kqlDatabases", {"queryserviceuri": ("queryServiceUri",)}),
+}
+"""Case-folded item type -> (typed collection, attribute -> path under ``properties``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,3 +131,91 @@ class VariableLibraryState:
             else None
         )
         return cls(item=Item.from_json(data), active_value_set_name=active)
+
+
+def _at(properties: Mapping[str, Any], path: tuple[str, ...]) -> str | None:
+    holder: Any = properties
+    for name in path[:-1]:
+        holder = holder.get(name) if isinstance(holder, Mapping) else None
+    return optional_text(holder, path[-1]) if isinstance(holder, Mapping) else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemAttributes:
+    """The dynamic attributes of one item, as one read of its typed endpoint gave them.
+
+    Attributes:
+        item_type: The item's type, as asked.
+        values: Attribute name (``sqlendpoint``, ``sqlendpointid``, ``queryserviceuri``)
+            -> value, for each attribute of the type that is provisioned (non-empty).
+        missing: The type's attributes that are not provisioned yet (empty or absent).
+        provisioning_status: ``sqlEndpointProperties.provisioningStatus`` where the type
+            reports one (Lakehouse, MirroredDatabase), else "" (passed through).
+    """
+
+    item_type: str
+    values: Mapping[str, str]
+    missing: frozenset[str] = frozenset()
+    provisioning_status: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """Whether provisioning ended ``Failed`` (compared case-insensitively)."""
+        return self.provisioning_status.casefold() == "failed"
+
+    @classmethod
+    def supports(cls, item_type: str, attribute: str) -> bool:
+        """Return whether the type has that attribute (fabric-cicd's mapping, case-insensitive)."""
+        known = ATTRIBUTE_PATHS.get(item_type.casefold())
+        return known is not None and attribute in known[1]
+
+    @classmethod
+    def from_json(cls, data: Any, *, item_type: str) -> ItemAttributes:
+        """Read a typed item body: every attribute the type has (see :data:`ATTRIBUTE_PATHS`)."""
+        body = require_object(data, item_type)
+        properties = body.get("properties")
+        if not isinstance(properties, Mapping):
+            properties = {}
+        paths = ATTRIBUTE_PATHS.get(item_type.casefold(), ("", {}))[1]
+        values = {name: _at(properties, path) for name, path in paths.items()}
+        endpoint = properties.get("sqlEndpointProperties")
+        status = (
+            optional_text(endpoint, "provisioningStatus") if isinstance(endpoint, Mapping) else None
+        )
+        return cls(
+            item_type=item_type,
+            values={name: value for name, value in values.items() if value},
+            missing=frozenset(name for name, value in values.items() if not value),
+            provisioning_status=status or "",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SparkPool:
+    """A custom Spark pool of a workspace (``GET /workspaces/{ws}/spark/pools``).
+
+    Attributes:
+        id: The pool's id.
+        name: Its name (unique per workspace and type).
+        type: ``Workspace`` or ``Capacity`` (passed through).
+        node_family: ``MemoryOptimized``... (None when not reported).
+        node_size: ``Small``, ``Medium``... (None when not reported).
+    """
+
+    id: str
+    name: str
+    type: str
+    node_family: str | None = None
+    node_size: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> SparkPool:
+        """Read one entry of the list."""
+        body = require_object(data, "spark pool")
+        return cls(
+            id=required_text(body, "id", "spark pool"),
+            name=required_text(body, "name", "spark pool"),
+            type=optional_text(body, "type") or "",
+            node_family=optional_text(body, "nodeFamily"),
+            node_size=optional_text(body, "nodeSize"),
+        )

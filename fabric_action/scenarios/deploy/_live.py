@@ -2,8 +2,10 @@
 
 Rendering asks a :class:`~fabric_action.items.TargetResolver` for deployed ids. Here that
 is :class:`DeployResolver`: ids of items that exist (listed, or created by this run),
-a lakehouse's SQL endpoint read on demand, and, while planning, a readable placeholder
-for a repository item that does not exist yet (``<id of Lakehouse 'lh_raw'>``).
+their dynamic attributes (SQL endpoints, query service URIs) and the target's custom
+Spark pools read on demand once a run (:mod:`._attributes`: awaited while provisioning,
+each wait recorded), and, while planning, a readable placeholder for a repository item
+that does not exist yet (``<id of Lakehouse 'lh_raw'>``).
 
 Other workspaces (``$workspace.<name>``, ``$workspace.<name>.$items...``) are asked of a
 run-wide :class:`WorkspaceDirectory`: one ``workspaces`` list call per run, one
@@ -20,12 +22,21 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from fabric_action.errors import DeadlineExceededError
 from fabric_action.fabric import FabricClient, Folder, Item, Workspace
-from fabric_action.items import ItemAttribute, ItemKey, ItemReference, Repository
+from fabric_action.items import ItemKey, ItemReference, Repository
 from fabric_action.reliability import Clock
 
-__all__ = ["DeployResolver", "LiveWorkspace", "WorkspaceDirectory", "read_live_workspace"]
+from ._attributes import AttributeWaitRecord, LiveAttributes, ProvisioningWait, SqlEndpointWait
+
+__all__ = [
+    "AttributeWaitRecord",
+    "DeployResolver",
+    "LiveWorkspace",
+    "ProvisioningWait",
+    "SqlEndpointWait",
+    "WorkspaceDirectory",
+    "read_live_workspace",
+]
 
 
 def _fold(key: ItemKey) -> tuple[str, str]:
@@ -109,44 +120,6 @@ def read_live_workspace(client: FabricClient, workspace_id: str, name: str) -> L
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class SqlEndpointWait:
-    """How long to wait for a new lakehouse's SQL endpoint.
-
-    Attributes:
-        timeout_s: Longest wait for provisioning. Default 300 s (fabric-cicd waits up to
-            30 s and then fails late, at the semantic model); past it the item that
-            needs the endpoint fails with ``DeadlineExceededError`` naming the lakehouse.
-        poll_interval_s: Wait between reads. Default 5 s.
-    """
-
-    timeout_s: float = 300.0
-    poll_interval_s: float = 5.0
-
-
-def _await_sql_endpoint(
-    client: FabricClient,
-    *,
-    clock: Clock,
-    wait: SqlEndpointWait,
-    workspace_id: str,
-    key: ItemKey,
-    lakehouse_id: str,
-) -> str:
-    deadline = clock.monotonic() + wait.timeout_s
-    while True:
-        status = client.typed.get_sql_endpoint(workspace_id, lakehouse_id)
-        if status.connection_string:
-            return status.connection_string
-        if clock.monotonic() + wait.poll_interval_s > deadline:
-            raise DeadlineExceededError(
-                f"the SQL endpoint of {key} ({lakehouse_id}) was not provisioned within "
-                f"{wait.timeout_s:g} s (last status "
-                f"{status.provisioning_status or 'unknown'}); deploy again later"
-            )
-        clock.sleep(wait.poll_interval_s)
-
-
 class WorkspaceDirectory:
     """The workspaces a run may reference, shared by every :class:`DeployResolver` of it.
 
@@ -155,10 +128,15 @@ class WorkspaceDirectory:
     for it with :meth:`attach` (items listed or created by the run), so its references see
     what the run creates there; :func:`run_deploy` applies such a workspace first.
 
+    Item attributes and custom pools of every workspace are read through one run-wide
+    :class:`LiveAttributes` (:attr:`attributes`), so each is read once per run whichever
+    resolver asks.
+
     Args:
-        client: Lists workspaces and items, reads SQL endpoints.
-        clock: Measures the SQL endpoint wait.
-        sql_endpoint_wait: Bounds of that wait.
+        client: Lists workspaces and items, reads item attributes and pools.
+        clock: Measures the provisioning waits.
+        sql_endpoint_wait: Bounds of each provisioning wait (default
+            :class:`ProvisioningWait`).
     """
 
     def __init__(
@@ -166,16 +144,18 @@ class WorkspaceDirectory:
         client: FabricClient,
         *,
         clock: Clock,
-        sql_endpoint_wait: SqlEndpointWait | None = None,
+        sql_endpoint_wait: ProvisioningWait | None = None,
     ) -> None:
         self._client = client
-        self._clock = clock
-        self._wait = sql_endpoint_wait or SqlEndpointWait()
+        self.attributes = LiveAttributes(client, clock=clock, wait=sql_endpoint_wait)
         self._lock = threading.RLock()
         self._workspaces: dict[str, Workspace] | None = None
         self._items: dict[str, dict[tuple[str, str], str]] = {}
-        self._endpoints: dict[str, str] = {}
         self._attached: dict[str, DeployResolver] = {}
+
+    def waits(self) -> tuple[AttributeWaitRecord, ...]:
+        """Return every provisioning wait of the run so far (all workspaces)."""
+        return self.attributes.waits()
 
     def _listing(self) -> dict[str, Workspace]:
         with self._lock:
@@ -230,25 +210,7 @@ class WorkspaceDirectory:
         item_id = ids.get(_fold(key))
         if item_id is None:
             return None
-        if reference.attribute is ItemAttribute.ID:
-            return item_id
-        if reference.attribute is ItemAttribute.SQL_ENDPOINT and key.item_type == "Lakehouse":
-            with self._lock:
-                known = self._endpoints.get(item_id)
-            if known:
-                return known
-            endpoint = _await_sql_endpoint(
-                self._client,
-                clock=self._clock,
-                wait=self._wait,
-                workspace_id=workspace.id,
-                key=key,
-                lakehouse_id=item_id,
-            )
-            with self._lock:
-                self._endpoints[item_id] = endpoint
-            return endpoint
-        return None
+        return self.attributes.item_attribute(workspace.id, key, item_id, reference.attribute)
 
 
 class DeployResolver:
@@ -257,14 +219,16 @@ class DeployResolver:
     Thread-safe: workers register created items while others render.
 
     Args:
-        client: Reads SQL endpoints.
+        client: Reads item attributes and custom pools.
         live: The listing the run started from.
         repository: The items being deployed.
         planning: Answer a placeholder for repository items that do not exist yet
             (planning); when False such a reference is unresolved (an error at render).
-        clock: Measures the SQL endpoint wait.
-        sql_endpoint_wait: Bounds of that wait.
-        directory: Answers for other workspaces; None: only this one resolves.
+        clock: Measures the provisioning waits.
+        sql_endpoint_wait: Bounds of each wait; used only without a directory (the
+            directory's reader, shared by the run, has its own).
+        directory: Answers for other workspaces and reads attributes and pools once for
+            the run; None: only this workspace resolves, with a reader of its own.
     """
 
     def __init__(
@@ -278,16 +242,17 @@ class DeployResolver:
         sql_endpoint_wait: SqlEndpointWait | None = None,
         directory: WorkspaceDirectory | None = None,
     ) -> None:
-        self._client = client
         self._live = live
         self._repository = repository
         self._planning = planning
-        self._clock = clock
-        self._wait = sql_endpoint_wait or SqlEndpointWait()
         self._lock = threading.Lock()
         self._ids = {_fold(ItemKey(i.type, i.display_name)): i.id for i in live.items}
-        self._endpoints: dict[str, str] = {}
         self._directory = directory
+        self._attributes = (
+            directory.attributes
+            if directory is not None
+            else LiveAttributes(client, clock=clock, wait=sql_endpoint_wait)
+        )
 
     @property
     def workspace_id(self) -> str:
@@ -311,8 +276,12 @@ class DeployResolver:
         return self._directory.visible_workspace_names()
 
     def spark_pool_id(self, name: str, pool_type: str) -> str | None:
-        """Return None: custom pools are not resolved by this slice."""
-        return None
+        """Return the id of the target's custom pool of that exact name and type, or None."""
+        return self._attributes.spark_pool_id(self._live.workspace_id, name, pool_type)
+
+    def waits(self) -> tuple[AttributeWaitRecord, ...]:
+        """Return the provisioning waits so far (the whole run's, with a directory)."""
+        return self._attributes.waits()
 
     def register(self, key: ItemKey, item_id: str) -> None:
         """Record an item this run created."""
@@ -336,28 +305,9 @@ class DeployResolver:
             if self._planning and self._repository.get(key) is not None:
                 return f"<{reference.attribute.value} of {key.item_type} {key.display_name!r}>"
             return None
-        if reference.attribute is ItemAttribute.ID:
-            return item_id
-        if reference.attribute is ItemAttribute.SQL_ENDPOINT and key.item_type == "Lakehouse":
-            return self._sql_endpoint(key, item_id)
-        return None
-
-    def _sql_endpoint(self, key: ItemKey, lakehouse_id: str) -> str:
-        with self._lock:
-            known = self._endpoints.get(lakehouse_id)
-        if known:
-            return known
-        endpoint = _await_sql_endpoint(
-            self._client,
-            clock=self._clock,
-            wait=self._wait,
-            workspace_id=self._live.workspace_id,
-            key=key,
-            lakehouse_id=lakehouse_id,
+        return self._attributes.item_attribute(
+            self._live.workspace_id, key, item_id, reference.attribute
         )
-        with self._lock:
-            self._endpoints[lakehouse_id] = endpoint
-        return endpoint
 
 
 _PLACEHOLDER = re.compile(r"<(?:id|sqlendpoint|sqlendpointid|queryserviceuri) of [A-Za-z]+ '")
