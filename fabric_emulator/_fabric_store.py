@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fabric_emulator._connections_store import (
+    Connection,
+    connection_from_json,
+    default_connections,
+)
 from fabric_emulator._directory import Directory, stable_id
 
 ROLE_RANK = {"Viewer": 1, "Contributor": 2, "Member": 3, "Admin": 4}
@@ -131,6 +136,9 @@ class FabricStore:
     items: dict[str, Item] = field(default_factory=dict)
     deleted_items: list[DeletedItem] = field(default_factory=list)
     operations: dict[str, Operation] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=default_connections)
+    """Tenant connections by id (``GET /v1/connections``); a seed without the key gets
+    :func:`~fabric_emulator._connections_store.default_connections`."""
 
     def items_in(self, workspace_id: str) -> list[Item]:
         """Return a workspace's items in creation order."""
@@ -162,6 +170,11 @@ class FabricStore:
             items=items,
             deleted_items=[DeletedItem(**raw) for raw in data.get("deleted_items", [])],
             operations={k: Operation(**v) for k, v in data.get("operations", {}).items()},
+            connections=(
+                {k: connection_from_json(v) for k, v in data["connections"].items()}
+                if "connections" in data
+                else default_connections()
+            ),
         )
 
 

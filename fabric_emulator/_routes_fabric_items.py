@@ -1,4 +1,6 @@
-"""Routes of ``/v1/workspaces/{ws}/items`` (reference §9.3) and ``/v1/connections``.
+"""Routes of ``/v1/workspaces/{ws}/items`` (reference §9.3).
+
+(Connections and ``.../items/{id}/connections`` are in ``_routes_fabric_connections``.)
 
 Choices where the reference leaves room:
 
@@ -218,21 +220,8 @@ def bulk_move_items(context: Context) -> Response:
     return Response.json(200, {"value": [item_view(context, item) for item in items]})
 
 
-def list_item_connections(context: Context) -> Response:
-    """``GET .../items/{id}/connections``: the emulator has no connections, so empty."""
-    workspace = workspace_for(context, context.params["workspaceId"])
-    find_item(context, workspace, context.params["itemId"])
-    return paginated(context, [])
-
-
-def list_connections(context: Context) -> Response:
-    """``GET /v1/connections``: an empty, paginated list."""
-    context.require_identity()
-    return paginated(context, [])
-
-
 def register(router: Router) -> None:
-    """Add the item and connection routes."""
+    """Add the item routes."""
     fabric = Surface.FABRIC
     items = "/v1/workspaces/{workspaceId}/items"
     router.add("GET", items, list_items, surface=fabric)
@@ -244,5 +233,3 @@ def register(router: Router) -> None:
     router.add("POST", f"{_ITEM}/move", move_item, surface=fabric)
     router.add("POST", f"{_ITEM}/getDefinition", get_definition, surface=fabric)
     router.add("POST", f"{_ITEM}/updateDefinition", update_definition, surface=fabric)
-    router.add("GET", f"{_ITEM}/connections", list_item_connections, surface=fabric)
-    router.add("GET", "/v1/connections", list_connections, surface=fabric)

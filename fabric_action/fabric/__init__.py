@@ -44,6 +44,14 @@ __all__ = [
 
 # -- the client (issue 3): typed operations, LROs, paging, reconciled creates, Graph ------
 from ._client import ClientOptions, CloudEndpoints, FabricClient, scoped_bearer_policy
+from ._connections import (
+    Connection,
+    ConnectionBinding,
+    ConnectionDetails,
+    ConnectionOperations,
+    ConnectivityType,
+    ItemConnection,
+)
 from ._definition import Definition, DefinitionPart
 from ._errors_map import ErrorDetail, ErrorResponse, service_error
 from ._graph import (
@@ -75,6 +83,11 @@ __all__ += [
     "Capacity",
     "ClientOptions",
     "CloudEndpoints",
+    "Connection",
+    "ConnectionBinding",
+    "ConnectionDetails",
+    "ConnectionOperations",
+    "ConnectivityType",
     "Definition",
     "DefinitionPart",
     "DirectoryObject",
@@ -85,6 +98,7 @@ __all__ += [
     "Folder",
     "GraphClient",
     "Item",
+    "ItemConnection",
     "Lro",
     "LroOptions",
     "LroPoller",

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from fabric_action.reliability import Clock, RetryEvent, SystemClock
 
+from ._connections import ConnectionOperations
 from ._folders import FolderOperations
 from ._graph import GraphClient
 from ._items import ItemOperations
@@ -119,6 +120,7 @@ class FabricClient:
         items: Items and definitions.
         folders: Folders.
         typed: Lakehouse SQL endpoint, environment publish, variable library.
+        connections: Tenant connections, item data sources, semantic model binding.
         operations: The LRO scheduler (its threads, pending polls).
         graph: Microsoft Graph over the same pipeline.
 
@@ -157,6 +159,7 @@ class FabricClient:
         self.items = ItemOperations(self._core, create_attempts=attempts)
         self.folders = FolderOperations(self._core, create_attempts=attempts)
         self.typed = TypedItemOperations(self._core)
+        self.connections = ConnectionOperations(self._core)
         self.graph = GraphClient(
             pipeline.send, graph_base=graph_base, is_allowed_host=is_allowed_host
         )

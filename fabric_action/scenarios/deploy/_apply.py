@@ -2,14 +2,16 @@
 
 Folders come first (a parent before its children, siblings in parallel); an item waits
 for its folder and for the items it references that this run creates (references to
-items that already exist need nothing); a VariableLibrary's value set is activated and an
-Environment published once its definition is in; orphans are deleted last, and emptied
+items that already exist need nothing); a VariableLibrary's value set is activated, an
+Environment published and a semantic model bound to its connections once its definition
+is in; orphans are deleted last, and emptied
 folders after them, deepest first. Each item is rendered when it starts, so references
 to items created moments before resolve to their new ids.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -17,10 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fabric_action.errors import DeploymentError
-from fabric_action.fabric import Definition, FabricClient, Item, Lro
+from fabric_action.fabric import (
+    ConnectionBinding,
+    ConnectionDetails,
+    Definition,
+    FabricClient,
+    Item,
+    Lro,
+)
 from fabric_action.fabric import DefinitionPart as WirePart
 from fabric_action.items import ItemKey, SourceItem, definition_hash, render_item
 
+from ._bindings import is_bound_to, matching_reference
 from ._desired import SHELL_ONLY_TYPES, TYPE_ORDER, DesiredWorkspace
 from ._executor import Step, StepExecutor, StepKind
 from ._live import DeployResolver
@@ -265,6 +275,49 @@ class _WorkspaceApply:
             ),
         )
 
+    def bind(self, change: ItemChange) -> None:
+        """Send the model's planned binds, each one step that keeps the reference it changes.
+
+        The model's data source references are read first: they are what an undo restores,
+        and a bind whose connection is bound already (a resumed run) is not sent again. A
+        model without any reference has nothing to bind (fabric-cicd skips it too). One
+        failing bind does not stop the others (as in fabric-cicd); the first error is
+        raised once all were tried.
+        """
+        model_id = self.item_id(change)
+        references = self.client.connections.list_item_connections(self.ws, model_id)
+        if not references:
+            return
+        errors: list[Exception] = []
+        for planned in change.bindings:
+            details = ConnectionDetails(type=planned.connection_type, path=planned.path)
+            prior = matching_reference(references, details)
+            if is_bound_to(prior, planned.connection_id):
+                continue
+            step = Step(
+                kind=StepKind.BIND_CONNECTION,
+                workspace_id=self.ws,
+                target=change.key,
+                item_id=model_id,
+                prior_binding=prior,
+            )
+            binding = ConnectionBinding(
+                connection_id=planned.connection_id,
+                connectivity_type=planned.connectivity_type,
+                details=details,
+            )
+            try:
+                self.executor.execute_sync(
+                    step,
+                    functools.partial(
+                        self.client.connections.bind_semantic_model, self.ws, model_id, binding
+                    ),
+                )
+            except Exception as error:  # recorded by the executor; raised after the rest
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
     def delete_item(self, change: ItemChange) -> None:
         step = Step(
             kind=StepKind.DELETE_ITEM,
@@ -320,6 +373,9 @@ class _WorkspaceApply:
                     _task(f"publish:{change.key}", {item_task}, _call(self.publish, change))
                 )
                 body.append(f"publish:{change.key}")
+            if change.bindings:
+                tasks.append(_task(f"bind:{change.key}", {item_task}, _sync(self.bind, change)))
+                body.append(f"bind:{change.key}")
         deletes: list[str] = []
         for change in self.plan.items:
             if change.action is ItemAction.DELETE:

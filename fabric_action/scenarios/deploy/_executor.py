@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from fabric_action.errors import ServiceError
-from fabric_action.fabric import Definition, FabricClient, Lro, OnStarted
+from fabric_action.fabric import Definition, FabricClient, ItemConnection, Lro, OnStarted
 from fabric_action.fabric import DefinitionPart as WirePart
 from fabric_action.reliability import Clock
 
@@ -38,6 +38,7 @@ class StepKind(StrEnum):
     DELETE_ITEM = "delete-item"
     ACTIVATE_VALUE_SET = "activate-value-set"
     PUBLISH_ENVIRONMENT = "publish-environment"
+    BIND_CONNECTION = "bind-connection"
 
 
 _CAPTURES_PRIOR = frozenset({StepKind.UPDATE_ITEM, StepKind.DELETE_ITEM})
@@ -54,6 +55,9 @@ class Step:
         item_id: The item's id when it exists before the step ("" otherwise).
         captures_prior: Read the item's definition first (updates and deletes of items
             that have one).
+        prior_binding: For a bind, the data source reference it changes as it was before
+            (read by the caller; None when the model had none matching). An undo sends
+            ``ConnectionBinding.restoring(prior_binding)``.
     """
 
     kind: StepKind
@@ -61,6 +65,7 @@ class Step:
     target: str
     item_id: str = ""
     captures_prior: bool = True
+    prior_binding: ItemConnection | None = None
 
 
 @dataclass(kw_only=True)

@@ -69,6 +69,56 @@ class FolderChange:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlannedBinding:
+    """One ``bindConnection`` of a semantic model: a data source, bound to a connection.
+
+    Attributes:
+        connection_id: The connection (from ``semantic_model_binding``).
+        connection_name: Its display name ("" when the tenant listing gave none).
+        connectivity_type: Its connectivity type (``ShareableCloud``...), sent with the bind.
+        connection_type: The data source type (``SQL``, ``AzureDataLakeStorage``...).
+        path: The data source path as the bind sends it (a Data Lake path ends in ``/``).
+        bound_to: The connection the data source is bound to now ("" when unbound or
+            when the model does not exist yet).
+    """
+
+    connection_id: str
+    connection_name: str
+    connectivity_type: str
+    connection_type: str
+    path: str
+    bound_to: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {
+            "connection_id": self.connection_id,
+            "connection_name": self.connection_name,
+            "connectivity_type": self.connectivity_type,
+            "type": self.connection_type,
+            "path": self.path,
+            "bound_to": self.bound_to,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PlannedBinding:
+        """Read the JSON form."""
+        return cls(
+            connection_id=data["connection_id"],
+            connection_name=data["connection_name"],
+            connectivity_type=data["connectivity_type"],
+            connection_type=data["type"],
+            path=data["path"],
+            bound_to=data["bound_to"],
+        )
+
+    def describe(self) -> str:
+        """Return ``bind SQL server;db to 'name' (id)`` for plans and reports."""
+        name = f"'{self.connection_name}' " if self.connection_name else ""
+        return f"bind {self.connection_type} {self.path} to {name}({self.connection_id})"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ItemChange:
     """One item: in the repository, in the workspace, or both.
 
@@ -85,6 +135,8 @@ class ItemChange:
         moved: It also moves to :attr:`folder_path`.
         value_set: The VariableLibrary value set to activate after this change ("" none).
         publish: An Environment to publish after its definition changes.
+        bindings: Semantic model binds to make after this change (``semantic_model_binding``
+            entries whose connection is not bound already).
         depends_on: ``Type/name`` of the repository items it references.
         reason: Why this action, in words (for plan.md and the report).
     """
@@ -100,6 +152,7 @@ class ItemChange:
     moved: bool = False
     value_set: str = ""
     publish: bool = False
+    bindings: tuple[PlannedBinding, ...] = ()
     depends_on: tuple[str, ...] = ()
     reason: str = ""
 
@@ -122,6 +175,7 @@ class ItemChange:
             "moved": self.moved,
             "value_set": self.value_set,
             "publish": self.publish,
+            "bindings": [binding.to_json() for binding in self.bindings],
             "depends_on": list(self.depends_on),
             "reason": self.reason,
         }
@@ -141,6 +195,7 @@ class ItemChange:
             moved=bool(data["moved"]),
             value_set=data["value_set"],
             publish=bool(data["publish"]),
+            bindings=tuple(PlannedBinding.from_json(b) for b in data.get("bindings", ())),
             depends_on=tuple(data["depends_on"]),
             reason=data["reason"],
         )
@@ -215,7 +270,9 @@ class WorkspacePlan:
     def write_count(self) -> int:
         """Return how many folder and item changes write to the workspace."""
         folders = sum(1 for f in self.folders if f.action is not FolderAction.UNCHANGED)
-        items = sum(1 for i in self.items if i.action in WRITING_ITEM_ACTIONS or i.value_set)
+        items = sum(
+            1 for i in self.items if i.action in WRITING_ITEM_ACTIONS or i.value_set or i.bindings
+        )
         return folders + items
 
     def to_json(self) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Per item: **create** (not in the workspace), **update** (definition or description
 differs), **move** (only its folder differs), **unchanged**, and for workspace items the
-repository lacks, **delete** (``delete_orphans``) or **keep-orphan**.
+repository lacks, **delete** (``delete_orphans``) or **keep-orphan**. A semantic model
+also gets the ``bindConnection`` calls its ``semantic_model_binding`` still needs
+(``_bindings``).
 
 Change detection compares ``definition_hash`` of the rendered definition with the
 deployed side: the manifest's hash for that item id (no call at all), or the hash of a
@@ -35,6 +37,7 @@ from fabric_action.items import (
     value_set_activation,
 )
 
+from ._bindings import TenantConnections, plan_bindings
 from ._desired import DATA_BEARING_TYPES, SHELL_ONLY_TYPES, TYPE_ORDER, DesiredWorkspace
 from ._live import DeployResolver, LiveWorkspace, holds_placeholder
 from ._model import Drift, FolderAction, FolderChange, ItemAction, ItemChange, WorkspacePlan
@@ -54,11 +57,14 @@ class PlanOptions:
         change_detection: ``manifest`` or ``live``.
         manifest_hashes: item id -> hash recorded for this workspace (may be empty).
         delete_data_types: Data-bearing types whose orphans may be deleted (default none).
+        connections: The tenant's connections, shared by the workspaces of one run so they
+            are listed once (default None: this plan lists them itself, if it needs them).
     """
 
     change_detection: ChangeDetectionMode
     manifest_hashes: Mapping[str, str] = field(default_factory=dict)
     delete_data_types: frozenset[str] = frozenset()
+    connections: TenantConnections | None = None
 
 
 @dataclass(kw_only=True)
@@ -281,7 +287,8 @@ def plan_workspace(
     """Plan one workspace (see the module docstring).
 
     Args:
-        client: Reads definitions (live comparison), variable libraries, SQL endpoints.
+        client: Reads definitions (live comparison), variable libraries, SQL endpoints,
+            connections (tenant and per semantic model, for semantic_model_binding).
         desired: The repository side.
         live: The workspace's listing.
         options: Change detection and deletion rules.
@@ -289,6 +296,9 @@ def plan_workspace(
 
     Returns:
         The plan and what applying it may reuse.
+
+    Raises:
+        ParameterError: ``semantic_model_binding`` names a connection the tenant lacks.
     """
     context = PlanContext()
     planner = _ItemPlanner(
@@ -300,11 +310,15 @@ def plan_workspace(
         resolver=resolver_factory(True),
     )
     items = [planner.plan(item) for item in desired.items]
+    items, warnings = plan_bindings(
+        client,
+        desired,
+        live.workspace_id,
+        items,
+        options.connections or TenantConnections(client),
+    )
     items += _plan_orphans(desired, live, options)
     folders = _plan_folders(desired, live) + _plan_folder_deletes(desired, live, items)
-    warnings = []
-    if desired.parameters.semantic_model_binding is not None:
-        warnings.append("semantic_model_binding is not applied by this version (bind by hand)")
     plan = WorkspacePlan(
         key=desired.spec.key,
         name=desired.spec.name,

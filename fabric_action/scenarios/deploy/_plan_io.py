@@ -93,6 +93,7 @@ def plan_markdown(plan: DeployPlan) -> str:
                 extra.append(f"activate value set '{item.value_set}'")
             if item.publish:
                 extra.append("publish")
+            extra += [binding.describe() for binding in item.bindings]
             reason = "; ".join([item.reason, *extra]) if item.reason else "; ".join(extra)
             lines.append(
                 f"| {_SYMBOL[item.action]} | {item.item_type} `{item.display_name}` | "

@@ -59,7 +59,8 @@ def build_report(
         outcome = outcomes.get(workspace.key)
         items = []
         for change in workspace.items:
-            tasks = [f"{kind}:{change.key}" for kind in ("item", "activate", "publish", "delete")]
+            kinds = ("item", "activate", "publish", "bind", "delete")
+            tasks = [f"{kind}:{change.key}" for kind in kinds]
             steps = by_target.get((workspace.workspace_id, change.key), [])
             status = _status(outcome, tasks) if not dry_run else "planned"
             failed = failed or status in ("failed", "skipped")
@@ -99,6 +100,7 @@ def build_report(
                         ]
                     ),
                     "reason": change.reason,
+                    "bindings": [binding.to_json() for binding in change.bindings],
                 }
             )
         folder_failures = [
@@ -149,15 +151,23 @@ def report_markdown(report: DeployReport) -> str:
             "|---|---|---|---|---|",
         ]
         for item in workspace["items"]:
-            if item["action"] == ItemAction.UNCHANGED.value and item["status"] in (
-                "no-op",
-                "planned",
+            if (
+                item["action"] == ItemAction.UNCHANGED.value
+                and item["status"] in ("no-op", "planned")
+                and not item.get("bindings")
             ):
                 continue
             lines.append(
                 f"| {item['type']} `{item['name']}` | {item['action']} | {item['status']} | "
                 f"{item['duration_s']:g} | {' '.join(item['request_ids'])} |"
             )
+        for item in workspace["items"]:
+            for binding in item.get("bindings", []):
+                lines.append(
+                    f"\n> bind: {item['type']} `{item['name']}` {binding['type']} "
+                    f"{binding['path']} to {binding['connection_name'] or 'connection'} "
+                    f"({binding['connection_id']})"
+                )
         for drift in workspace["drift"]:
             lines.append(f"\n> drift: {drift['key']} was changed in the workspace")
         lines.append("")
