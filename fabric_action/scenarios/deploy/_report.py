@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ._apply import WorkspaceOutcome
-from ._executor import StepRecord
+from ._attributes import AttributeWaitRecord
+from ._executor import StepKind, StepRecord
 from ._model import DeployPlan, ItemAction
 
 __all__ = ["DeployReport", "build_report", "report_markdown"]
@@ -41,6 +42,57 @@ def _status(outcome: WorkspaceOutcome | None, task_ids: list[str]) -> str:
     return "succeeded" if states else "no-op"
 
 
+def _errors(
+    outcome: WorkspaceOutcome | None, tasks: list[str], steps: list[StepRecord]
+) -> list[str]:
+    """Return why an item failed: its failed steps, then tasks that failed before a step.
+
+    A task fails without a failed step when it could not even start one (rendering
+    needed an attribute that never provisioned), or is skipped when what it needs failed.
+    """
+    errors = [s.error for s in steps if s.status == "failed" and s.error]
+    if outcome is None:
+        return errors
+    for task in tasks:
+        ended = outcome.outcomes.get(task)
+        if ended is None or ended.error is None or ended.status.value not in ("failed", "skipped"):
+            continue
+        text = str(ended.error)
+        if text not in errors:
+            errors.append(text)
+    return errors
+
+
+def _waits(
+    records: list[StepRecord], waits: tuple[AttributeWaitRecord, ...]
+) -> list[dict[str, Any]]:
+    """Return the run's provisioning waits: attributes awaited, Environment publishes."""
+    rows: list[dict[str, Any]] = [
+        {
+            "workspace_id": w.workspace_id,
+            "item": f"{w.item.item_type}/{w.item.display_name}",
+            "item_id": w.item_id,
+            "what": w.attribute,
+            "waited_s": round(w.waited_s, 3),
+            "outcome": w.outcome,
+        }
+        for w in waits
+    ]
+    rows += [
+        {
+            "workspace_id": r.step.workspace_id,
+            "item": r.step.target,
+            "item_id": r.step.item_id,
+            "what": "environment publish",
+            "waited_s": round(r.duration_s, 3),
+            "outcome": r.status,
+        }
+        for r in records
+        if r.step.kind is StepKind.PUBLISH_ENVIRONMENT
+    ]
+    return rows
+
+
 def build_report(
     plan: DeployPlan,
     outcomes: dict[str, WorkspaceOutcome],
@@ -48,8 +100,13 @@ def build_report(
     *,
     dry_run: bool,
     duration_s: float,
+    waits: tuple[AttributeWaitRecord, ...] = (),
 ) -> DeployReport:
-    """Return the report of a run (``outcomes`` by workspace key; empty for a dry run)."""
+    """Return the report of a run (``outcomes`` by workspace key; empty for a dry run).
+
+    ``waits`` are the attribute provisioning waits of the run; with the Environment
+    publishes they are listed under ``waits`` (seconds waited, outcome).
+    """
     by_target: dict[tuple[str, str], list[StepRecord]] = {}
     for record in records:
         by_target.setdefault((record.step.workspace_id, record.step.target), []).append(record)
@@ -89,16 +146,7 @@ def build_report(
                     "request_ids": [
                         s.request_id for s in steps if s.status == "failed" and s.request_id
                     ],
-                    "errors": [s.error for s in steps if s.status == "failed"]
-                    + (
-                        [
-                            str(outcome.outcomes[t].error)
-                            for t in tasks
-                            if outcome
-                            and t in outcome.outcomes
-                            and outcome.outcomes[t].status.value == "skipped"
-                        ]
-                    ),
+                    "errors": _errors(outcome, tasks, steps),
                     "reason": change.reason,
                     "bindings": [binding.to_json() for binding in change.bindings],
                 }
@@ -128,6 +176,7 @@ def build_report(
         "status": "failed" if failed else ("planned" if dry_run else "succeeded"),
         "duration_s": round(duration_s, 3),
         "workspaces": workspaces,
+        "waits": _waits(records, waits),
     }
     return DeployReport(document=document, failed=failed)
 
@@ -170,6 +219,17 @@ def report_markdown(report: DeployReport) -> str:
                 )
         for drift in workspace["drift"]:
             lines.append(f"\n> drift: {drift['key']} was changed in the workspace")
+        lines.append("")
+    names = {w["id"]: w["name"] for w in doc["workspaces"]}
+    waits = doc.get("waits", [])
+    if waits:
+        lines += ["**Provisioning waits**", ""]
+        for wait in waits:
+            where = names.get(wait["workspace_id"], wait["workspace_id"])
+            lines.append(
+                f"- {wait['what']} of {wait['item']} in {where}: {wait['waited_s']:g} s, "
+                f"{wait['outcome']}"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from fabric_action.items._dynamic_variables import (
 from fabric_action.items._problems import GUID_PATTERN
 
 from ._apply import WorkspaceOutcome, apply_workspace_plan
+from ._bindings import TenantConnections
 from ._desired import DesiredWorkspace, load_desired_workspace
 from ._executor import StepExecutor, StepHooks, StepRecord
 from ._live import DeployResolver, LiveWorkspace, WorkspaceDirectory, read_live_workspace
@@ -188,6 +189,8 @@ def _plan_target(
     options: DeployOptions,
     manifest: Manifest,
     saved: DeployPlan | None,
+    *,
+    connections: TenantConnections,
 ) -> None:
     spec, desired, live = target.spec, target.desired, target.live
     if saved is not None and options.plan_path is not None:
@@ -206,6 +209,7 @@ def _plan_target(
         change_detection=_detection(session, options, manifest, live.workspace_id),
         manifest_hashes=manifest.hashes(live.workspace_id),
         delete_data_types=options.delete_data_types,
+        connections=connections,
     )
     target.plan, target.context = plan_workspace(
         session.client,
@@ -287,8 +291,9 @@ def run_deploy(session: DeploySession, options: DeployOptions) -> DeployResult:
     for target in targets:
         directory.attach(target.planning)
     targets = _dependency_order(targets)
+    connections = TenantConnections(session.client)  # listed once per run, if needed
     for target in targets:
-        _plan_target(session, target, options, manifest, saved)
+        _plan_target(session, target, options, manifest, saved, connections=connections)
     _preflight(targets)
     plans = [t.plan for t in targets if t.plan is not None]
     plan = DeployPlan(
@@ -335,6 +340,11 @@ def run_deploy(session: DeploySession, options: DeployOptions) -> DeployResult:
             manifest.record(ws_id, outcome.hashes)
         manifest.save()
     report = build_report(
-        plan, outcomes, records, dry_run=options.dry_run, duration_s=clock.monotonic() - began
+        plan,
+        outcomes,
+        records,
+        dry_run=options.dry_run,
+        duration_s=clock.monotonic() - began,
+        waits=directory.waits(),
     )
     return DeployResult(plan=plan, report=report, outcomes=outcomes)

@@ -34,6 +34,7 @@ from fabric_action.scenarios.deploy import (
     DeployResolver,
     DeployResult,
     read_live_workspace,
+    report_markdown,
     run_deploy,
 )
 from fabric_action.scenarios.deploy._live import WorkspaceDirectory
@@ -155,6 +156,13 @@ def test_a_failed_sql_endpoint_fails_its_user_at_once(
     # No polling once the endpoint says Failed: one read, no provisioning sleep.
     assert len(_typed_reads(emulator.requests_log(since=mark), "lakehouses")) == 1
     assert 5.0 not in clock.sleeps
+    # The report says why, though the item failed before any step was sent.
+    items = result.report.document["workspaces"][0]["items"]
+    notebook = next(i for i in items if i["name"] == "nb_config")
+    assert notebook["status"] == "failed"
+    assert notebook["steps"] == []
+    assert notebook["errors"] == [message]
+    assert result.report.failed
 
 
 def test_an_attribute_that_never_provisions_stops_at_the_bounded_wait(
@@ -198,6 +206,15 @@ def test_a_slow_attribute_is_awaited_on_the_clock_and_the_wait_recorded(
     notebook = project.definition(ids["nb_config"])["notebook-content.py"]
     assert endpoint["sqlEndpointProperties"]["connectionString"] in notebook
     assert clock.sleeps.count(5.0) >= 3
+    # The wait is in the report and its Markdown (the job summary).
+    waits = result.report.document["waits"]
+    lakehouse = [w for w in waits if w["item"] == "Lakehouse/lh_raw"]
+    assert [(w["what"], w["outcome"]) for w in lakehouse] == [("sqlendpoint", "provisioned")]
+    assert lakehouse[0]["waited_s"] >= 10
+    assert {w["what"] for w in waits} >= {"sqlendpoint", "environment publish"}
+    markdown = report_markdown(result.report)
+    assert "**Provisioning waits**" in markdown
+    assert "- sqlendpoint of Lakehouse/lh_raw in " in markdown
 
 
 def test_resolver_reads_each_attribute_once_and_records_its_waits(
