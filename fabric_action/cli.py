@@ -7,8 +7,9 @@ and nowhere else.
 
 import argparse
 import os
+import re
 import sys
-from collections.abc import Callable, Sequence, Sized
+from collections.abc import Callable, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,14 +21,28 @@ from .config import (
     choose_config_file,
     choose_environment,
     format_effective_config,
+    input_variable,
     load_config,
 )
-from .errors import ConfigFileError, ExitCode, FabricActionError
+from .errors import ConfigError, ConfigFileError, ExitCode, FabricActionError
 from .secrets import SecretMasker
 
 PROG = "fabric-action"
 
 Handler = Callable[[argparse.Namespace, CIAdapter], ExitCode]
+
+DEPLOY_INPUTS: tuple[str, ...] = (
+    "workspace",
+    "dryRun",
+    "plan",
+    "planOut",
+    "verifyLive",
+    "manifest",
+    "report",
+    "allowDelete",
+)
+"""The action inputs ``deploy`` reads (as ``INPUT_<NAME>``) when its flag is not given;
+action.yml declares each of them, without a default."""
 
 
 class UsageError(Exception):
@@ -75,6 +90,12 @@ def _count(things: Sized, noun: str) -> str:
     return f"{len(things)} {noun}{'' if len(things) == 1 else 's'}"
 
 
+def _report_problems(ci: CIAdapter, error: ConfigFileError) -> None:
+    """Send one annotation per problem, each anchored on its file and line."""
+    for problem in error.problems:
+        ci.error(str(problem), file=problem.file or None, line=problem.line)
+
+
 def _run_validate(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
     config_file = choose_config_file(args.config, os.environ)
     environment = choose_environment(args.environment, os.environ)
@@ -88,13 +109,12 @@ def _run_validate(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
             dotenv_path=dotenv_path_for(config_file, args.dotenv),
         )
     except ConfigFileError as exc:
-        for problem in exc.problems:  # one annotation each, so each points at its line
-            ci.error(str(problem))
+        _report_problems(ci, exc)  # one annotation each, so each points at its line
         print(f"{config_file}: {_count(exc.problems, 'problem')}, not valid", file=sys.stderr)
         return ExitCode.CONFIG_ERROR
     config = resolved.config
     for warning in config.warnings:
-        print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
+        ci.warning(str(warning), file=warning.file or None, line=warning.line)
     env = config.environment
     print(
         f"{config_file}: valid for environment {env.name!r} (tier {env.tier}, "
@@ -151,22 +171,72 @@ def _add_validate_command(commands: "argparse._SubParsersAction[_ArgumentParser]
     parser.set_defaults(handler=_run_validate)
 
 
+def _read_input(environ: Mapping[str, str], name: str) -> str | None:
+    """Return input *name* stripped, None when not given (an empty input is not given)."""
+    return environ.get(input_variable(name), "").strip() or None
+
+
+def _flag_or_input(flag: bool | None, name: str, environ: Mapping[str, str]) -> bool:
+    """Return True when the flag is given, else input *name* read strictly as a boolean.
+
+    Raises:
+        ConfigError: The input is neither ``true`` nor ``false`` (in any case).
+    """
+    if flag:
+        return True
+    text = _read_input(environ, name)
+    if text is None:
+        return False
+    if text.lower() not in ("true", "false"):
+        raise ConfigError(f"input {name} ({input_variable(name)}) is {text!r}: use true or false")
+    return text.lower() == "true"
+
+
+def _path_or_input(flag: Path | None, name: str, environ: Mapping[str, str]) -> Path | None:
+    """Return the flag's path, else input *name* as a path.
+
+    A relative input path is taken from ``GITHUB_WORKSPACE`` when that is set (the
+    repository checkout, as the workflow author sees paths); a flag stays relative to the
+    current directory, as on any command line.
+    """
+    if flag is not None:
+        return flag
+    text = _read_input(environ, name)
+    if text is None:
+        return None
+    workspace = environ.get("GITHUB_WORKSPACE", "").strip()
+    path = Path(text)
+    return Path(workspace) / path if workspace and not path.is_absolute() else path
+
+
+def _types_or_input(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the ``--allow-delete`` types, else those of input ``allowDelete``.
+
+    The input lists types separated by commas or line breaks (a YAML block works).
+    """
+    if flags:
+        return tuple(flags)
+    text = _read_input(environ, "allowDelete") or ""
+    return tuple(part.strip() for part in re.split(r"[,\n]", text) if part.strip())
+
+
 def _run_deploy(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
     from .scenarios.deploy._command import DeployArguments, run_deploy_command  # noqa: PLC0415
 
+    environ = os.environ
     return run_deploy_command(
         DeployArguments(
-            config_file=Path(choose_config_file(args.config, os.environ)),
-            environment=choose_environment(args.environment, os.environ),
-            workspace=args.workspace,
-            dry_run=args.dry_run,
-            plan_out=args.plan_out,
-            plan=args.plan,
-            verify_live=args.verify_live,
-            manifest=args.manifest,
-            report=args.report,
+            config_file=Path(choose_config_file(args.config, environ)),
+            environment=choose_environment(args.environment, environ),
+            workspace=args.workspace or _read_input(environ, "workspace"),
+            dry_run=_flag_or_input(args.dry_run, "dryRun", environ),
+            plan_out=_path_or_input(args.plan_out, "planOut", environ),
+            plan=_path_or_input(args.plan, "plan", environ),
+            verify_live=_flag_or_input(args.verify_live, "verifyLive", environ),
+            manifest=_path_or_input(args.manifest, "manifest", environ),
+            report=_path_or_input(args.report, "report", environ),
             dotenv=args.dotenv,
-            allow_delete=tuple(args.allow_delete),
+            allow_delete=_types_or_input(args.allow_delete, environ),
         ),
         ci,
     )
@@ -180,35 +250,65 @@ def _add_deploy_command(commands: "argparse._SubParsersAction[_ArgumentParser]")
             "Make each workspace of the environment hold the repository's items and folders. "
             "Unchanged items cost no write. --dry-run --plan-out plan.json saves the plan "
             "(and plan.md); --plan plan.json applies exactly it, refused (exit 2) if the "
-            "repository or the workspace changed since. The workspace must exist. Exit 0 ok, "
-            "1 a step failed, 2 config or stale plan, 3 auth."
+            "repository or the workspace changed since. The workspace must exist. Each "
+            "option not given is read from its action input (INPUT_DRYRUN for --dry-run, "
+            "...; paths relative to GITHUB_WORKSPACE). Sets the step outputs status, "
+            "changes, created, updated, deleted, failed, drift, summary, report and plan, "
+            "and the job summary. Exit 0 ok, 1 a step failed, 2 config or stale plan, 3 auth."
         ),
     )
-    parser.add_argument("--config", metavar="FILE", help="the YAML or JSON config")
-    parser.add_argument("--environment", metavar="ENV", help="the environment to deploy")
-    parser.add_argument("--workspace", metavar="NAME", help="only this workspace (key or name)")
-    parser.add_argument("--dry-run", action="store_true", help="plan only; change nothing")
-    parser.add_argument("--plan-out", metavar="F", type=Path, help="write the plan (JSON + .md)")
-    parser.add_argument("--plan", metavar="F", type=Path, help="apply this saved plan")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"the YAML or JSON config (default: input 'config', FABRIC_ACTION_CONFIG, "
+        f"then {DEFAULT_CONFIG_FILE})",
+    )
+    parser.add_argument(
+        "--environment",
+        metavar="ENV",
+        help="the environment to deploy (default: input 'environment', then "
+        "FABRIC_ACTION_ENVIRONMENT)",
+    )
+    parser.add_argument(
+        "--workspace", metavar="NAME", help="only this workspace, key or name (input: workspace)"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=None,
+        help="plan only; change nothing (input: dryRun)",
+    )
+    parser.add_argument(
+        "--plan-out", metavar="F", type=Path, help="write the plan, JSON + .md (input: planOut)"
+    )
+    parser.add_argument(
+        "--plan", metavar="F", type=Path, help="apply this saved plan (input: plan)"
+    )
     parser.add_argument(
         "--verify-live",
         action="store_true",
-        help="compare with the live definitions (getDefinition) and report drift",
+        default=None,
+        help="compare with the live definitions (getDefinition) and report drift "
+        "(input: verifyLive)",
     )
     parser.add_argument(
         "--manifest",
         metavar="F",
         type=Path,
-        help="deployed hashes (default: .fabric-action/manifest-<env>.json beside the config)",
+        help="deployed hashes (default: .fabric-action/manifest-<env>.json beside the config; "
+        "input: manifest)",
     )
-    parser.add_argument("--report", metavar="F", type=Path, help="write the JSON report (+ .md)")
+    parser.add_argument(
+        "--report", metavar="F", type=Path, help="write the JSON report, + .md (input: report)"
+    )
     parser.add_argument("--dotenv", metavar="PATH", type=Path, help="the local secrets file")
     parser.add_argument(
         "--allow-delete",
         metavar="TYPE",
         action="append",
         default=[],
-        help="let orphan deletion remove this data-bearing type (repeatable)",
+        help="let orphan deletion remove this data-bearing type (repeatable; input: "
+        "allowDelete, types separated by commas or lines)",
     )
     parser.set_defaults(handler=_run_deploy)
 
@@ -245,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(parser.format_usage())
         ci.error(f"{exc} (run '{PROG} --help' for the commands)")
         return int(ExitCode.CONFIG_ERROR)
+    except ConfigFileError as exc:
+        _report_problems(ci, exc)
+        return int(exc.exit_code)
     except FabricActionError as exc:
         ci.error(str(exc))
         return int(exc.exit_code)

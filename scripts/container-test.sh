@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Build the action's own Dockerfile with podman and run the image the way the GitHub
-# runner runs a Docker action, then check the step output it wrote.
+# runner runs a Docker action, then check the step output it wrote. Then run `deploy` of
+# examples/sales-analytics in the image (as two steps: a dry run, then the apply of its
+# plan) against fabric_emulator started inside the same container, still with
+# --network none, and check the deploy outputs and job summaries each step wrote.
 #
 # Runs as root, non-interactively, on a Debian 12 machine with no Docker engine and no
 # registry access: it installs podman/runc/debootstrap if missing, builds a local Python
@@ -226,37 +229,42 @@ build_image() {
 # and CI set, file-command paths under /github/file_commands, four bind mounts.
 RUN_DIR="$WORK_DIR/run"
 OUTPUT_FILE=""
+RUNNER_OPTIONS=()
+prepare_run_dir() {
+    rm -rf "$RUN_DIR"
+    mkdir -p "$RUN_DIR"/{workspace,home,file_commands,workflow}
+    RUNNER_OPTIONS=(
+        --rm --pull=never --network none --workdir /github/workspace
+        -e GITHUB_ACTIONS=true -e CI=true
+        -e GITHUB_WORKSPACE=/github/workspace
+        -e HOME=/github/home
+        -v "$RUN_DIR/workspace:/github/workspace"
+        -v "$RUN_DIR/home:/github/home"
+        -v "$RUN_DIR/file_commands:/github/file_commands"
+        -v "$RUN_DIR/workflow:/github/workflow"
+    )
+}
+
 run_like_github_runner() {
     local id
     id="$(cat /proc/sys/kernel/random/uuid)"
-    rm -rf "$RUN_DIR"
-    mkdir -p "$RUN_DIR"/{workspace,home,file_commands,workflow}
     OUTPUT_FILE="$RUN_DIR/file_commands/set_output_$id"
     : >"$OUTPUT_FILE"
     : >"$RUN_DIR/file_commands/step_summary_$id"
     local status=0
-    podman run --rm --pull=never --network none --workdir /github/workspace \
-        -e GITHUB_ACTIONS=true -e CI=true \
-        -e GITHUB_WORKSPACE=/github/workspace \
+    podman run "${RUNNER_OPTIONS[@]}" \
         -e "GITHUB_OUTPUT=/github/file_commands/set_output_$id" \
         -e "GITHUB_STEP_SUMMARY=/github/file_commands/step_summary_$id" \
-        -e HOME=/github/home \
-        -v "$RUN_DIR/workspace:/github/workspace" \
-        -v "$RUN_DIR/home:/github/home" \
-        -v "$RUN_DIR/file_commands:/github/file_commands" \
-        -v "$RUN_DIR/workflow:/github/workflow" \
         "$IMAGE" version </dev/null >"$RUN_DIR/stdout.log" 2>"$RUN_DIR/stderr.log" || status=$?
     sed 's/^/    | /' "$RUN_DIR/stdout.log" "$RUN_DIR/stderr.log"
     ((status == 0)) || die "the container exited with $status"
 }
 
-# Read GITHUB_OUTPUT the way the runner's FileCommandManager does (LF framing, exact
-# delimiter match) and compare the version output with pyproject.toml.
-verify_output() {
-    python3 - "$OUTPUT_FILE" "$REPO_ROOT/pyproject.toml" "$RUN_DIR/stdout.log" <<'PY'
-import re, sys, tomllib
-
-output_path, pyproject_path, stdout_path = sys.argv[1:4]
+# The runner's FileCommandManager (Linux path) as a module the checks below import: LF
+# framing, exact delimiter match, the LF before the delimiter not part of the value.
+write_runner_parser() {
+    cat >"$WORK_DIR/runner_file_commands.py" <<'PY'
+import sys
 
 
 def fail(message: str) -> None:
@@ -305,13 +313,28 @@ def parse(text: str) -> tuple[dict[str, str], list[str]]:
     return outputs, delimiters
 
 
-raw = open(output_path, "rb").read()
-if not raw:
-    fail(f"{output_path} is empty: the action wrote no step output")
-if b"\r" in raw:
-    fail(f"{output_path} contains CR; the Linux runner frames records with LF only")
-text = raw.decode("utf-8")
-outputs, delimiters = parse(text.removeprefix("\ufeff"))
+def read_outputs(path: str) -> tuple[dict[str, str], list[str], str]:
+    raw = open(path, "rb").read()
+    if not raw:
+        fail(f"{path} is empty: the action wrote no step output")
+    if b"\r" in raw:
+        fail(f"{path} contains CR; the Linux runner frames records with LF only")
+    text = raw.decode("utf-8")
+    outputs, delimiters = parse(text.removeprefix("\ufeff"))
+    return outputs, delimiters, text
+PY
+}
+
+# Compare the version output with pyproject.toml.
+verify_output() {
+    python3 - "$WORK_DIR" "$OUTPUT_FILE" "$REPO_ROOT/pyproject.toml" "$RUN_DIR/stdout.log" <<'PY'
+import re, sys, tomllib
+
+work_dir, output_path, pyproject_path, stdout_path = sys.argv[1:5]
+sys.path.insert(0, work_dir)
+from runner_file_commands import fail, read_outputs
+
+outputs, delimiters, text = read_outputs(output_path)
 with open(pyproject_path, "rb") as pyproject:
     expected = tomllib.load(pyproject)["project"]["version"]
 if outputs != {"version": expected}:
@@ -322,6 +345,100 @@ if not delimiters or not all(re.fullmatch(f"ghadelimiter_{uuid4}", d) for d in d
 if f"fabric-action {expected}" not in open(stdout_path, encoding="utf-8").read().splitlines():
     fail(f"the container did not print 'fabric-action {expected}'")
 print(f"[container-test] OK: step output version={expected} (heredoc, LF, {delimiters[0]})")
+PY
+}
+
+# Two deploy steps of one job, in ONE container (--network none): the emulator runs inside
+# it on 127.0.0.1, the example project is the checked-out workspace (no .git, as the
+# example's .env is then accepted without git), and the action's entry point runs twice
+# with the runner's INPUT_* variables and a fresh output/summary file per step: a dry run
+# that saves the plan, then the apply of exactly that plan with a report.
+deploy_in_container() {
+    cp -a "$REPO_ROOT/examples/sales-analytics/." "$RUN_DIR/workspace/"
+    rm -rf "$RUN_DIR/workspace/.fabric-action" "$RUN_DIR/workspace/.env"
+    cp "$RUN_DIR/workspace/.env.example" "$RUN_DIR/workspace/.env"
+    local step
+    for step in plan apply; do
+        : >"$RUN_DIR/file_commands/set_output_$step"
+        : >"$RUN_DIR/file_commands/step_summary_$step"
+    done
+    local status=0
+    podman run "${RUNNER_OPTIONS[@]}" \
+        -e INPUT_COMMAND=deploy -e INPUT_CONFIG=fabric-action.yml -e INPUT_ENVIRONMENT=local \
+        --entrypoint sh "$IMAGE" -c '
+set -eu
+python -m fabric_emulator --port 8765 --redirect-port 8766 --state-dir /tmp/emulator \
+    >/tmp/emulator.log 2>&1 &
+emulator=$!
+trap "kill $emulator 2>/dev/null || true" EXIT
+tries=0
+until grep -q "listening on" /tmp/emulator.log; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 300 ] || ! kill -0 "$emulator" 2>/dev/null; then
+        echo "the emulator did not start:" >&2; cat /tmp/emulator.log >&2; exit 1
+    fi
+    sleep 0.1
+done
+eval "$(python local_emulator.py --url https://127.0.0.1:8765 \
+    --redirect-url https://localhost:8766 --ca /tmp/emulator/emulator-ca.pem)"
+echo "== step plan"
+GITHUB_OUTPUT=/github/file_commands/set_output_plan \
+GITHUB_STEP_SUMMARY=/github/file_commands/step_summary_plan \
+INPUT_DRYRUN=true INPUT_PLANOUT=plan/local.json \
+    python /app/entrypoint.py "$INPUT_COMMAND"
+echo "== step apply"
+GITHUB_OUTPUT=/github/file_commands/set_output_apply \
+GITHUB_STEP_SUMMARY=/github/file_commands/step_summary_apply \
+INPUT_DRYRUN=False INPUT_PLAN=plan/local.json INPUT_REPORT=report/local.json \
+    python /app/entrypoint.py "$INPUT_COMMAND"
+' </dev/null >"$RUN_DIR/deploy-stdout.log" 2>"$RUN_DIR/deploy-stderr.log" || status=$?
+    sed 's/^/    | /' "$RUN_DIR/deploy-stdout.log" "$RUN_DIR/deploy-stderr.log"
+    ((status == 0)) || die "the deploy container exited with $status"
+}
+
+# The outputs each step set, its job summary, and no secret in any of it.
+verify_deploy() {
+    python3 - "$WORK_DIR" "$RUN_DIR" <<'PY'
+import json, sys
+from pathlib import Path
+
+work_dir, run_dir = sys.argv[1], Path(sys.argv[2])
+sys.path.insert(0, work_dir)
+from runner_file_commands import fail, read_outputs
+
+SECRET = "emulator-secret"
+ITEMS = 8  # examples/sales-analytics: 6 in engineering, 2 in reporting
+workspace, commands = run_dir / "workspace", run_dir / "file_commands"
+stdout = (run_dir / "deploy-stdout.log").read_text(encoding="utf-8")
+report = json.loads((workspace / "report/local.json").read_text(encoding="utf-8"))
+writes = sum(w["writes_planned"] for w in report["workspaces"])
+common = {"changes": str(writes), "created": str(ITEMS), "updated": "0", "deleted": "0",
+          "failed": "0", "drift": "0", "plan": "plan/local.json"}
+expected = {
+    "plan": {**common, "status": "planned"},
+    "apply": {**common, "status": "succeeded", "report": "report/local.json"},
+}
+markdown = {"plan": workspace / "plan/local.md", "apply": workspace / "report/local.md"}
+for step, wanted in expected.items():
+    outputs, _, text = read_outputs(str(commands / f"set_output_{step}"))
+    summary_line = outputs.pop("summary", "")
+    if outputs != wanted:
+        fail(f"step {step}: expected outputs {wanted!r}, got {outputs!r}\n{text}")
+    if not summary_line.startswith(f"sales-analytics/local: {wanted['status']}, {writes} changes"):
+        fail(f"step {step}: unexpected summary output {summary_line!r}")
+    summary = (commands / f"step_summary_{step}").read_bytes()
+    if b"\r" in summary:
+        fail(f"step {step}: the job summary has CR line ends")
+    if summary.decode("utf-8").rstrip("\n") != markdown[step].read_text("utf-8").rstrip("\n"):
+        fail(f"step {step}: the job summary is not {markdown[step].name}:\n{summary.decode()}")
+    print(f"[container-test] OK: step {step}: {summary_line}; summary {len(summary)} bytes")
+for path in commands.iterdir():
+    if SECRET in path.read_text(encoding="utf-8"):
+        fail(f"the client secret leaked into {path.name}")
+masks = [line for line in stdout.splitlines() if SECRET in line]
+if len(masks) != 2 or not all(line.startswith("::add-mask") for line in masks):
+    fail(f"the client secret should appear only in one add-mask line per step, got {masks!r}")
+print("[container-test] OK: the client secret appears only in ::add-mask:: lines")
 PY
 }
 
@@ -338,11 +455,19 @@ main() {
     collect_pip_build_args
     build_image
     phase_end
+    prepare_run_dir
+    write_runner_parser
     phase_begin "run like the GitHub runner"
     run_like_github_runner
     phase_end
     phase_begin "check GITHUB_OUTPUT"
     verify_output
+    phase_end
+    phase_begin "deploy with an emulator in the container"
+    deploy_in_container
+    phase_end
+    phase_begin "check deploy outputs and job summary"
+    verify_deploy
     phase_end
     log "timings:"
     printf '    %s\n' "${TIMINGS[@]}"

@@ -24,7 +24,12 @@ def validate_output_name(name: str) -> None:
 
 
 class CIAdapter(Protocol):
-    """Step I/O of one CI platform: outputs, secret masking and error annotations."""
+    """Step I/O of one CI platform: outputs, masking, annotations and the job summary.
+
+    Everything an adapter writes itself (outputs, annotations, the summary) has the values
+    given to :meth:`mask` replaced by ``***`` first, so a secret registered before the
+    call cannot leak through the adapter even where the platform would not mask it.
+    """
 
     @property
     def name(self) -> str:
@@ -43,6 +48,20 @@ class CIAdapter(Protocol):
         """Hide *value* in every later log line. Call it before the value is printed."""
         ...
 
-    def error(self, message: str) -> None:
-        """Report an error so the CI shows it prominently (an annotation where supported)."""
+    def error(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        """Report an error so the CI shows it prominently (an annotation where supported).
+
+        Args:
+            message: What went wrong, where and what to do (it names its place itself).
+            file: The file the error is about, to anchor the annotation on it.
+            line: The 1-based line in *file* (ignored without *file*).
+        """
+        ...
+
+    def warning(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        """Report something that works but needs attention; arguments as :meth:`error`."""
+        ...
+
+    def append_summary(self, markdown: str) -> None:
+        """Add GitHub-flavoured Markdown to the step's summary page, where the CI has one."""
         ...

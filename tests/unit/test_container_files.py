@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 import yaml
 
+from fabric_action.cli import DEPLOY_INPUTS
 from fabric_action.config import ACTION_INPUTS
+from fabric_action.scenarios.deploy._command import DEPLOY_OUTPUTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,13 +103,21 @@ def test_action_is_a_docker_action_built_from_the_dockerfile(action: dict[str, A
     assert action["inputs"]["command"]["default"] == "validate"
 
 
-def test_action_declares_exactly_the_inputs_the_config_layer_reads(
+def test_action_declares_exactly_the_inputs_the_config_layer_and_deploy_read(
     action: dict[str, Any],
 ) -> None:
-    assert set(action["inputs"]) == {"command", *ACTION_INPUTS}
+    assert set(action["inputs"]) == {"command", *ACTION_INPUTS, *DEPLOY_INPUTS}
+    assert not set(ACTION_INPUTS) & set(DEPLOY_INPUTS)
 
 
-@pytest.mark.parametrize("name", ACTION_INPUTS)
+def test_command_input_names_every_subcommand(action: dict[str, Any]) -> None:
+    description = action["inputs"]["command"]["description"]
+
+    for command in ("validate", "deploy", "version"):
+        assert command in description
+
+
+@pytest.mark.parametrize("name", [*ACTION_INPUTS, *DEPLOY_INPUTS])
 def test_setting_inputs_have_no_default_and_say_what_they_do(
     action: dict[str, Any], name: str
 ) -> None:
@@ -119,7 +129,7 @@ def test_setting_inputs_have_no_default_and_say_what_they_do(
 
 
 def test_action_declares_the_outputs_the_commands_set(action: dict[str, Any]) -> None:
-    assert set(action["outputs"]) == {"version", "valid", "environment", "tier"}
+    assert set(action["outputs"]) == {"version", "valid", "environment", "tier", *DEPLOY_OUTPUTS}
     for output in action["outputs"].values():
         # Docker actions set outputs at run time; only "description" is allowed here.
         assert set(output) == {"description"}
@@ -129,3 +139,10 @@ def test_action_ids_follow_the_runner_rule(action: dict[str, Any]) -> None:
     for section in ("inputs", "outputs"):
         for name in action.get(section) or {}:
             assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name), name
+
+
+def test_input_names_also_follow_the_azure_devops_task_rule(action: dict[str, Any]) -> None:
+    # A task.json input name is letters and digits only; with such names INPUT_<NAME> is
+    # the same variable on both platforms, so the CLI reads one spelling.
+    for name in action["inputs"]:
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name), name

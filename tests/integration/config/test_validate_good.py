@@ -129,7 +129,8 @@ def test_on_github_each_problem_is_an_error_annotation(
 
     out = capsys.readouterr().out
     assert out.splitlines() == [
-        "::error ::bad-role.yml:13:19: environments.dev.workspaces.engineering.roles[0].role: "
+        "::error file=bad-role.yml,line=13::bad-role.yml:13:19: "
+        "environments.dev.workspaces.engineering.roles[0].role: "
         "'Owner' is not one of Admin, Member, Contributor, Viewer"
     ]
 

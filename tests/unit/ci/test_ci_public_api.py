@@ -4,6 +4,7 @@ import fabric_action.ci
 
 def test_ci_package_exports_exactly_this_list() -> None:
     assert fabric_action.ci.__all__ == [
+        "AzureDevOpsAdapter",
         "CIAdapter",
         "GitHubAdapter",
         "LocalAdapter",

@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 
 from fabric_action.ci import GitHubAdapter
-from fabric_action.ci._github import format_output_record, new_delimiter
+from fabric_action.ci._github import (
+    SUMMARY_TRUNCATED_NOTE,
+    fit_summary,
+    format_output_record,
+    new_delimiter,
+)
 from fabric_action.errors import ConfigError
 
 Records = list[tuple[str, str, str | None]]
@@ -178,3 +183,124 @@ def test_error_is_an_escaped_annotation_on_stdout(capsys: pytest.CaptureFixture[
 
 def test_name_is_github() -> None:
     assert GitHubAdapter({}).name == "github"
+
+
+@pytest.fixture
+def summary_file(tmp_path: Path) -> Path:
+    path = tmp_path / "step_summary_0f1e"
+    path.touch()
+    return path
+
+
+def summary_adapter(path: Path, **extra: str) -> GitHubAdapter:
+    return GitHubAdapter({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(path), **extra})
+
+
+@pytest.mark.parametrize(
+    ("kind", "prefix"), [("error", "::error file="), ("warning", "::warning file=")]
+)
+def test_annotation_escapes_file_and_message_per_runner_rules(
+    capsys: pytest.CaptureFixture[str], kind: str, prefix: str
+) -> None:
+    adapter = GitHubAdapter({"GITHUB_ACTIONS": "true"})
+
+    getattr(adapter, kind)("100% bad\r\nnext: a, b", file="dir,x/c:d%.yml", line=7)
+
+    assert capsys.readouterr().out == (
+        f"{prefix}dir%2Cx/c%3Ad%25.yml,line=7::100%25 bad%0D%0Anext: a, b\n"
+    )
+
+
+def test_annotation_file_is_made_relative_to_the_workspace(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    adapter = GitHubAdapter({"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/github/workspace"})
+
+    adapter.warning("w", file="/github/workspace/deploy/fabric-action.yml", line=2)
+    adapter.error("e", file="/elsewhere/x.yml")
+    adapter.error("no file, so no line", line=4)
+
+    assert capsys.readouterr().out.splitlines() == [
+        "::warning file=deploy/fabric-action.yml,line=2::w",
+        "::error file=/elsewhere/x.yml::e",
+        "::error ::no file, so no line",
+    ]
+
+
+def test_summary_is_appended_utf8_with_lf_line_ends(summary_file: Path) -> None:
+    summary_file.write_bytes(b"earlier step text\n")
+    adapter = summary_adapter(summary_file)
+
+    adapter.append_summary("### caf\u00e9\r\n\r\n| a |\r\n|---|")
+    adapter.append_summary("second\n")
+
+    assert summary_file.read_bytes() == (
+        b"earlier step text\n### caf\xc3\xa9\n\n| a |\n|---|\nsecond\n"
+    )
+
+
+def test_summary_over_1_mib_is_cut_at_a_line_with_a_note(summary_file: Path) -> None:
+    summary_file.write_bytes(b"x" * 1000 + b"\n")
+    row = "| \u00e9t\u00e9 | " + "y" * 90 + " |\n"
+    adapter = summary_adapter(summary_file)
+
+    adapter.append_summary(row * 20_000)
+
+    data = summary_file.read_bytes()
+    assert len(data) <= 1024 * 1024
+    assert len(data) > 1024 * 1024 - len(row.encode()) - len(SUMMARY_TRUNCATED_NOTE.encode())
+    text = data.decode("utf-8")
+    assert text.endswith(SUMMARY_TRUNCATED_NOTE)
+    kept = text[1001 : -len(SUMMARY_TRUNCATED_NOTE)]
+    assert kept == row * (len(kept) // len(row))  # whole rows only
+
+
+def test_summary_that_fits_exactly_is_not_cut() -> None:
+    assert fit_summary("ab\n", 3) == "ab\n"
+    assert fit_summary("\u00e9\n", 2) is None  # 3 bytes, and no room for the note either
+
+
+def test_full_summary_file_costs_a_warning_not_the_step(
+    summary_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary_file.write_bytes(b"z" * (1024 * 1024 - 10))
+
+    summary_adapter(summary_file).append_summary("more than ten bytes")
+
+    assert summary_file.stat().st_size == 1024 * 1024 - 10
+    out = capsys.readouterr().out
+    assert out.startswith("::warning ::the job summary already holds 1048566 bytes")
+
+
+def test_missing_summary_variable_costs_a_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    GitHubAdapter({"GITHUB_ACTIONS": "true"}).append_summary("text")
+
+    assert capsys.readouterr().out == (
+        "::warning ::GITHUB_STEP_SUMMARY is not set, so no job summary was written\n"
+    )
+
+
+def test_masked_values_never_reach_outputs_summary_or_annotations(
+    output_file: Path,
+    summary_file: Path,
+    read_github_file_commands: Reader,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = "pa:ss,w%rd\nline-two"
+    adapter = GitHubAdapter(
+        {"GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary_file)}
+    )
+    adapter.mask(secret)
+    capsys.readouterr()
+
+    adapter.set_output("value", f"before {secret} after")
+    adapter.append_summary(f"| {secret} |")
+    adapter.error("error pa:ss,w%rd", file="f.yml", line=1)
+    adapter.warning("warning line-two")
+
+    assert read_github_file_commands(output_file)[0][:2] == ("value", "before *** after")
+    assert summary_file.read_text(encoding="utf-8") == "| *** |\n"
+    assert capsys.readouterr().out.splitlines() == [
+        "::error file=f.yml,line=1::error ***",
+        "::warning ::warning ***",
+    ]
