@@ -17,8 +17,12 @@ from typing import Any, Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from fabric_action.errors import AuthError
+
+_PASSWORD_SETTING = "certificatePassword / AZURE_CLIENT_CERTIFICATE_PASSWORD"  # noqa: S105
+"""The settings that give a certificate file's password (the default ``password_field``)."""
 
 
 class CredentialKind(StrEnum):
@@ -115,7 +119,8 @@ class ClientSecretCredential:
 class CertificateCredential:
     """An app id and a certificate's private key; MSAL signs a PS256 assertion per request.
 
-    Build it with :meth:`from_pem_file`, which checks the key and certificate first.
+    Build it with :meth:`from_pem_file`, :meth:`from_pem` or :meth:`from_pkcs12`, which
+    check the key and certificate first.
     """
 
     tenant_id: str
@@ -149,7 +154,14 @@ class CertificateCredential:
 
     @classmethod
     def from_pem(
-        cls, text: str, *, where: str, tenant_id: str, client_id: str, password: str = ""
+        cls,
+        text: str,
+        *,
+        where: str,
+        tenant_id: str,
+        client_id: str,
+        password: str = "",
+        password_field: str = _PASSWORD_SETTING,
     ) -> CertificateCredential:
         """Load PEM text that holds the private key and its certificate (a secret's value).
 
@@ -159,6 +171,7 @@ class CertificateCredential:
             tenant_id: Entra tenant id or domain.
             client_id: Application (client) id.
             password: Password of an encrypted private key ("" when it is not encrypted).
+            password_field: The setting that gives *password*, for messages.
 
         Raises:
             AuthError: No key or certificate, the password is wrong, or the key does not
@@ -172,7 +185,7 @@ class CertificateCredential:
                 f"the {where} has no {missing}: it must hold both the private key and the "
                 "certificate, in PEM"
             )
-        key = _load_private_key(key_pem, password, where)
+        key = _load_private_key(key_pem, password, where, password_field)
         certificate = _load_certificate(cert_pem, where)
         if not _same_public_key(key, certificate):
             raise AuthError(f"the private key in the {where} does not match its certificate")
@@ -182,6 +195,71 @@ class CertificateCredential:
             private_key_pem=key_pem,
             certificate_pem=cert_pem,
             passphrase=password,
+        )
+
+    @classmethod
+    def from_pkcs12(
+        cls,
+        data: bytes,
+        *,
+        where: str,
+        tenant_id: str,
+        client_id: str,
+        password: str = "",
+        password_field: str = _PASSWORD_SETTING,
+    ) -> CertificateCredential:
+        """Load a PKCS#12 (PFX) file: what Key Vault stores (base64) for a certificate.
+
+        The key is kept decrypted, in memory only, as PKCS#8 PEM for MSAL. A PFX that
+        holds further certificates (a chain) is fine: the one of the key is used.
+
+        Args:
+            data: The PFX file's bytes.
+            where: Where the data came from, for messages.
+            tenant_id: Entra tenant id or domain.
+            client_id: Application (client) id.
+            password: The PFX's password ("" when it has none, as Key Vault's have none).
+            password_field: The setting that gives *password*, for messages.
+
+        Raises:
+            AuthError: The password is wrong or missing, the data is not a PFX, it lacks
+                the key or the certificate, or the key is not RSA. Messages never hold
+                the key or the password.
+        """
+        loaded = _open_pkcs12(data, password, where, password_field)
+        key = loaded.key
+        if key is None:
+            raise AuthError(
+                f"the PKCS#12 (PFX) file in the {where} has no private key: export the "
+                "certificate with its private key (Key Vault: the key must be exportable)"
+            )
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise AuthError(
+                f"the key in the {where} is not RSA: Entra accepts RSA certificates only"
+            )
+        pfx_certificates = [loaded.cert] if loaded.cert is not None else []
+        candidates = [c.certificate for c in (*pfx_certificates, *loaded.additional_certs)]
+        own = next((cert for cert in candidates if _same_public_key(key, cert)), None)
+        if own is None:
+            missing = (
+                "does not hold the certificate of its private key"
+                if candidates
+                else "has no certificate"
+            )
+            raise AuthError(
+                f"the PKCS#12 (PFX) file in the {where} {missing}: export the certificate "
+                "and its private key together"
+            )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        return cls(
+            tenant_id=tenant_id,
+            client_id=client_id,
+            private_key_pem=key_pem,
+            certificate_pem=own.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         )
 
     @property
@@ -249,26 +327,58 @@ def _pem_block(text: str, label: str) -> str:
     return match.group(0) + "\n" if match else ""
 
 
-def _load_private_key(key_pem: str, password: str, where: str) -> rsa.RSAPrivateKey:
+def _load_private_key(
+    key_pem: str, password: str, where: str, password_field: str
+) -> rsa.RSAPrivateKey:
     try:
         key = serialization.load_pem_private_key(
             key_pem.encode("ascii"), password.encode("utf-8") if password else None
         )
     except TypeError:
         hint = (
-            "the key is encrypted: set certificatePassword / AZURE_CLIENT_CERTIFICATE_PASSWORD"
+            f"the key is encrypted: set {password_field}"
             if not password
-            else "the key is not encrypted: leave the certificate password empty"
+            else "the key is not encrypted: leave the certificate password empty (remove "
+            f"{password_field})"
         )
         raise AuthError(f"cannot use the private key in the {where}: {hint}") from None
     except ValueError:
         raise AuthError(
             f"cannot decrypt or parse the private key in the {where}: check the "
-            "certificate password"
+            f"certificate password in {password_field}"
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise AuthError(f"the key in the {where} is not RSA: Entra accepts RSA certificates only")
     return key
+
+
+def _open_pkcs12(
+    data: bytes, password: str, where: str, password_field: str
+) -> pkcs12.PKCS12KeyAndCertificates:
+    """Open the PFX, telling a wrong password from a needless or missing one."""
+    try:
+        return pkcs12.load_pkcs12(data, password.encode("utf-8") if password else None)
+    except ValueError:
+        if password and _opens_without_password(data):
+            raise AuthError(
+                f"the PKCS#12 (PFX) file in the {where} has no password, but "
+                f"{password_field} gives one: remove it"
+            ) from None
+        hint = (
+            f"the password in {password_field} is wrong (or the file is damaged): store "
+            "the PFX's password there"
+            if password
+            else f"it is password-protected (or damaged): give its password in {password_field}"
+        )
+        raise AuthError(f"cannot open the PKCS#12 (PFX) file in the {where}: {hint}") from None
+
+
+def _opens_without_password(data: bytes) -> bool:
+    try:
+        pkcs12.load_pkcs12(data, None)
+    except ValueError:
+        return False
+    return True
 
 
 def _load_certificate(cert_pem: str, where: str) -> x509.Certificate:

@@ -131,6 +131,7 @@ def build_config(
             client_id=auth["client_id"],
             client_secret=secret("auth", "client_secret"),
             certificate=secret("auth", "certificate"),
+            certificate_password=secret("auth", "certificate_password"),
         ),
         secrets=SecretsSettings(
             key_vault_url=stores.get("key_vault_url"), cache_ttl_s=stores["cache_ttl_s"]
@@ -211,6 +212,7 @@ def resolve_config_secrets(
             config.auth,
             client_secret=swap(config.auth.client_secret),
             certificate=swap(config.auth.certificate),
+            certificate_password=swap(config.auth.certificate_password),
         ),
         telemetry=replace(
             config.telemetry, connection_string=swap(config.telemetry.connection_string)

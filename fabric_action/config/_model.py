@@ -163,13 +163,16 @@ class AuthSettings:
         tenant_id: Entra tenant (GUID or domain).
         client_id: Application (client) id.
         client_secret: Its client secret, when it uses one.
-        certificate: Its PEM key and certificate, when it uses one.
+        certificate: Its key and certificate (PEM, or base64 PKCS#12), when it uses one.
+        certificate_password: The password of *certificate* (its PFX file or encrypted
+            PEM key), when it has one.
     """
 
     tenant_id: str
     client_id: str
     client_secret: SecretRef | None = None
     certificate: SecretRef | None = None
+    certificate_password: SecretRef | None = None
 
     @property
     def method(self) -> AuthMethod:

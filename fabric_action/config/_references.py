@@ -25,6 +25,7 @@ SECRET_FIELDS: frozenset[tuple[str, str]] = frozenset(
     {
         ("auth", "client_secret"),
         ("auth", "certificate"),
+        ("auth", "certificate_password"),
         ("telemetry", "connection_string"),
         ("git", "connection"),
     }
@@ -141,7 +142,8 @@ def check_reference_syntax(document: ParsedDocument) -> list[ConfigProblem]:
                         "reference.misplaced-secret",
                         f"{reference.group()} cannot be used here: a secret must be the "
                         "whole value of auth.client_secret, auth.certificate, "
-                        "telemetry.connection_string or git.connection",
+                        "auth.certificate_password, telemetry.connection_string or "
+                        "git.connection",
                         path,
                     )
                 )

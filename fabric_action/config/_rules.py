@@ -87,6 +87,15 @@ def check_tier_rules(
                 "inherited value)",
             )
         )
+    if auth.get("certificate_password") and not auth.get("certificate"):
+        findings.problems.append(
+            sources[("auth", "certificate_password")].problem(
+                "auth.password-without-certificate",
+                "auth sets certificate_password but not certificate: the password opens "
+                "the certificate's PFX file or encrypted key; set auth.certificate too, or "
+                "remove certificate_password (null clears an inherited value)",
+            )
+        )
     return findings
 
 

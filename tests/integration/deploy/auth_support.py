@@ -7,6 +7,7 @@ with ``cryptography``: self-signed RSA, valid or not as a test needs.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from deploy_support import CLIENT_ID, register_guid_app
 
@@ -170,3 +172,27 @@ def make_auth_project(
 def dotenv_entry(name: str, value: str) -> str:
     """Return a ``.env`` line holding a multi-line value (python-dotenv's quoting)."""
     return f'{name}="{value}"\n'
+
+
+def make_pkcs12(key_pem: str, cert_pem: str, *, password: bytes | None = None) -> str:
+    """Return the base64 of a PFX holding the key and certificate (Key Vault's form).
+
+    Key Vault stores a certificate of content type ``application/x-pkcs12`` as a secret
+    whose value is exactly this, without a password; ``password`` protects the file the
+    way an uploaded ``.pfx`` is.
+    """
+    key = serialization.load_pem_private_key(key_pem.encode(), None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        b"fabric-action-deploy",
+        key,
+        x509.load_pem_x509_certificate(cert_pem.encode()),
+        None,
+        encryption,
+    )
+    return base64.b64encode(data).decode("ascii")
