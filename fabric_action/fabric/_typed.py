@@ -8,6 +8,8 @@ query service URI), a workspace's custom Spark pools, Environment publish
 
 from __future__ import annotations
 
+from typing import Any
+
 from fabric_action.errors import OperationFailedError, ResponseLostError
 
 from ._lro import OnStarted
@@ -87,7 +89,12 @@ class TypedItemOperations:
         )
 
     def begin_publish_environment(
-        self, workspace_id: str, environment_id: str, *, on_started: OnStarted | None = None
+        self,
+        workspace_id: str,
+        environment_id: str,
+        *,
+        on_started: OnStarted | None = None,
+        fetch_result: bool = True,
     ) -> Lro[EnvironmentPublishState]:
         """Start publishing an environment's staged libraries and settings.
 
@@ -95,26 +102,38 @@ class TypedItemOperations:
         lost response is reconciled: if the environment now reports a publish running,
         that one (ours) is awaited by polling the environment's state; otherwise the
         publish is sent again.
+
+        Args:
+            workspace_id: The workspace.
+            environment_id: The environment.
+            on_started: Called with the operation's location once it is known.
+            fetch_result: Read the publish details from the operation's ``/result``
+                (default). False saves that call when only success matters: the state is
+                then ``Success`` (the operation succeeded).
         """
         path = f"{self._path(workspace_id, 'environments', environment_id)}/staging/publish"
         what = f"publish environment {environment_id} of workspace {workspace_id}"
-        try:
+
+        def parse(body: Any) -> EnvironmentPublishState:
+            if body is None and not fetch_result:
+                return EnvironmentPublishState(state="Success")
+            return EnvironmentPublishState.from_json(body)
+
+        def send() -> Lro[EnvironmentPublishState]:
             return self._core.begin(
                 "POST",
                 path,
-                parse=EnvironmentPublishState.from_json,
+                parse=parse,
                 what=what,
                 on_started=on_started,
+                fetch_result=fetch_result,
             )
+
+        try:
+            return send()
         except ResponseLostError:
             if not self.get_publish_state(workspace_id, environment_id).running:
-                return self._core.begin(
-                    "POST",
-                    path,
-                    parse=EnvironmentPublishState.from_json,
-                    what=what,
-                    on_started=on_started,
-                )
+                return send()
         return self._await_publish(workspace_id, environment_id, what)
 
     def publish_environment(

@@ -271,7 +271,7 @@ class _WorkspaceApply:
         return self.executor.execute(
             step,
             lambda started: self.client.typed.begin_publish_environment(
-                self.ws, step.item_id, on_started=started
+                self.ws, step.item_id, on_started=started, fetch_result=False
             ),
         )
 

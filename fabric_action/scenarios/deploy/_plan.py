@@ -21,7 +21,9 @@ dependencies exist (the apply graph starts it only then).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +49,10 @@ __all__ = ["ChangeDetectionMode", "PlanContext", "PlanOptions", "plan_workspace"
 ChangeDetectionMode = str
 LIVE = "live"
 MANIFEST = "manifest"
+
+
+PLAN_WORKERS = 8
+"""Items planned at once; the client's concurrency limit still bounds requests."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +129,7 @@ class _ItemPlanner:
         self.client, self.desired, self.live = client, desired, live
         self.options, self.context, self.resolver = options, context, resolver
         self.drift: list[Drift] = []
+        self._lock = threading.Lock()  # items are planned by several threads
 
     def plan(self, item: SourceItem) -> ItemChange:
         rendered = _render(self.desired, item, self.resolver)
@@ -194,14 +201,14 @@ class _ItemPlanner:
             return recorded, False, "same hash as the manifest"
         live_hash = _live_hash(self.client, self.live, item.item_type, item_id, self.context)
         if recorded and recorded != live_hash:
-            self.drift.append(
-                Drift(
-                    key=f"{item.item_type}/{item.display_name}",
-                    item_id=item_id,
-                    manifest_hash=recorded,
-                    live_hash=live_hash,
-                )
+            drift = Drift(
+                key=f"{item.item_type}/{item.display_name}",
+                item_id=item_id,
+                manifest_hash=recorded,
+                live_hash=live_hash,
             )
+            with self._lock:
+                self.drift.append(drift)
         if live_hash != desired_hash:
             return live_hash, True, "its live definition differs"
         return live_hash, False, "same hash as the live definition"
@@ -309,7 +316,11 @@ def plan_workspace(
         context=context,
         resolver=resolver_factory(True),
     )
-    items = [planner.plan(item) for item in desired.items]
+    # Items are planned side by side: each may read (a definition with --verify-live, a
+    # variable library's active set), and those reads are independent. Order is kept.
+    with ThreadPoolExecutor(max_workers=PLAN_WORKERS, thread_name_prefix="plan") as pool:
+        items = list(pool.map(planner.plan, desired.items))
+    planner.drift.sort(key=lambda d: d.key)
     items, warnings = plan_bindings(
         client,
         desired,

@@ -250,3 +250,25 @@ def test_a_shell_lakehouse_create_answers_201_without_an_operation(
     posts = [e for e in fabric_log(emulator, since) if e["method"] == "POST"]
     assert [e["status"] for e in posts] == [201]
     assert not polls(emulator, since)
+
+
+@pytest.mark.parametrize("outcome", ["Succeeded", "Failed"])
+def test_a_publish_without_its_result_costs_no_result_call_and_still_fails_loudly(
+    emulator: RunningEmulator, client: FabricClient, workspace_id: str, outcome: str
+) -> None:
+    environment = client.items.create(workspace_id, display_name="env", item_type="Environment")
+    if outcome == "Failed":
+        emulator.set_faults(
+            [{"route": "/v1/workspaces/*/environments/*/staging/publish", "lro_outcome": "Failed"}]
+        )
+    since = last_seq(emulator)
+    handle = client.typed.begin_publish_environment(
+        workspace_id, environment.id, fetch_result=False
+    )
+    if outcome == "Failed":
+        with pytest.raises(OperationFailedError):
+            handle.result()
+    else:
+        assert handle.result().state == "Success"
+    assert polls(emulator, since)  # the operation was polled...
+    assert not [e for e in polls(emulator, since) if e["path"].endswith("/result")]  # ...only
