@@ -4,8 +4,14 @@ A task's ``start`` runs on a worker and either finishes there (returns None) or 
 the :class:`~fabric_action.fabric.Lro` of the operation it started; then the worker is
 freed at once and the task ends when the client's LRO scheduler completes the handle
 (its done-callback releases the dependents). So N operations in flight hold no worker,
-and an item starts as soon as what it references exists, whatever its type. Among tasks
-ready at the same moment, the lower ``priority`` starts first (fabric-cicd's type order).
+and an item starts as soon as what it references exists, whatever its type.
+
+Among ready tasks the one heading the longest chain of dependents starts first (the
+critical path: a lakehouse that notebooks and pipelines wait for goes before a report
+nothing waits for), then the lower ``priority`` (fabric-cicd's type order), then the
+order given. Ready tasks wait in that order until a worker is free, so a task that
+becomes ready later can still overtake ones that have not started; under a quota this
+keeps the chains moving and leaves the leaves for last.
 
 A failed task's dependents are skipped, not started; independent tasks go on. A cycle
 fails every task on it with a message naming them.
@@ -97,14 +103,18 @@ class _Run:
                 self.dependents[dep].append(task_id)
         self.outcomes: dict[str, TaskOutcome] = {}
         self.cond = threading.Condition()
-        self.ready: list[tuple[int, int, str]] = []
+        self.ready: list[tuple[int, int, int, str]] = []
         self.order = itertools.count()
+        self.heights: dict[str, int] = {}
+        self.max_workers = max_workers
+        self.starting = 0
         self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="deploy")
 
     def run(self) -> dict[str, TaskOutcome]:
         try:
             with self.cond:
                 cyclic = _cyclic(self.waiting)
+                self.heights = _heights(self.dependents, cyclic)
                 if cyclic:
                     names = ", ".join(sorted(cyclic))
                     error = DeploymentError(f"these steps reference each other in a cycle: {names}")
@@ -123,14 +133,24 @@ class _Run:
         return dict(self.outcomes)
 
     def _push_locked(self, task_id: str) -> None:
-        heapq.heappush(self.ready, (self.tasks[task_id].priority, next(self.order), task_id))
+        key = (-self.heights.get(task_id, 0), self.tasks[task_id].priority, next(self.order))
+        heapq.heappush(self.ready, (*key, task_id))
 
     def _dispatch_locked(self) -> None:
-        while self.ready:
-            task_id = heapq.heappop(self.ready)[2]
+        while self.ready and self.starting < self.max_workers:
+            task_id = heapq.heappop(self.ready)[-1]
+            self.starting += 1
             self.pool.submit(self._start, task_id)
 
     def _start(self, task_id: str) -> None:
+        try:
+            self._start_task(task_id)
+        finally:
+            with self.cond:
+                self.starting -= 1
+                self._dispatch_locked()
+
+    def _start_task(self, task_id: str) -> None:
         try:
             handle = self.tasks[task_id].start()
         except Exception as error:
@@ -170,6 +190,29 @@ class _Run:
             self.waiting[dependent].discard(task_id)
             if not self.waiting[dependent]:
                 self._push_locked(dependent)
+
+
+def _heights(dependents: dict[str, list[str]], cyclic: set[str]) -> dict[str, int]:
+    """Return each task's longest chain of dependents (0: nothing waits for it).
+
+    Iterative (no recursion limit on long chains); tasks on a cycle are left out.
+    """
+    heights: dict[str, int] = {}
+    for root in dependents:
+        if root in heights or root in cyclic:
+            continue
+        stack = [(root, False)]
+        while stack:
+            task_id, expanded = stack.pop()
+            below = [d for d in dependents[task_id] if d not in cyclic]
+            if expanded:
+                heights[task_id] = 1 + max((heights[d] for d in below), default=-1)
+                continue
+            if task_id in heights:
+                continue
+            stack.append((task_id, True))
+            stack += [(d, False) for d in below if d not in heights]
+    return heights
 
 
 def _cyclic(waiting: dict[str, set[str]]) -> set[str]:

@@ -75,6 +75,28 @@ def test_scheduler_runs_dependents_after_their_dependencies_and_skips_after_fail
     assert "x did not succeed" in str(outcomes["y"].error)
 
 
+def test_scheduler_starts_the_longest_chain_first_then_by_priority() -> None:
+    order: list[str] = []
+
+    def record(name: str):  # type: ignore[no-untyped-def]
+        return lambda: order.append(name)
+
+    outcomes = GraphScheduler(max_workers=1).run(
+        [
+            _task("leaf1", start=record("leaf1")),
+            _task("leaf2", start=record("leaf2"), priority=1),
+            _task("end", "mid", start=record("end")),
+            _task("mid", "root", start=record("mid")),
+            _task("root", start=record("root"), priority=9),  # last by type, first by path
+            _task("side", "root", start=record("side"), priority=3),
+        ]
+    )
+    assert {o.status for o in outcomes.values()} == {TaskStatus.SUCCEEDED}
+    # root heads a chain of two; once it is done, mid (a chain of one) overtakes the
+    # leaves that were ready before it; ties go by priority, then by the order given.
+    assert order == ["root", "mid", "leaf1", "end", "leaf2", "side"]
+
+
 def test_scheduler_awaits_lro_handles_without_a_worker_and_reports_cycles() -> None:
     pending: Lro[int] = Lro(what="op")
     failing: Lro[int] = Lro(what="bad")
