@@ -91,7 +91,7 @@ def scoped_bearer_policy(
 ) -> BearerTokenPolicy:
     """Return an auth policy that sends Graph URLs the Graph token, the rest Fabric's.
 
-    One pipeline then serves both APIs (one breaker per host, one quota bucket), and the
+    One pipeline then serves both APIs (one breaker per host, one quota window), and the
     token goes only where ``cloud.is_allowed_host`` allows.
     """
     graph_prefix = cloud.graph_base.rstrip("/").casefold() + "/"

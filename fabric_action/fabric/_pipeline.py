@@ -14,12 +14,12 @@ from fabric_action.reliability import (
     BreakerRegistry,
     Clock,
     ConcurrencyOptions,
+    QuotaWindow,
     RateLimitOptions,
     Retrier,
     RetryEvent,
     RetryOptions,
     SystemClock,
-    TokenBucket,
 )
 
 from ._messages import Request, Response
@@ -72,7 +72,7 @@ class Pipeline:
         transport: The transport at the end.
         breakers: The per-host breakers (for health checks and telemetry), if any.
         concurrency: The adaptive limit, if any.
-        token_bucket: The quota bucket, if any.
+        quota: The quota limiter, if any.
     """
 
     def __init__(
@@ -82,13 +82,13 @@ class Pipeline:
         *,
         breakers: BreakerRegistry | None = None,
         concurrency: AdaptiveConcurrencyLimit | None = None,
-        token_bucket: TokenBucket | None = None,
+        quota: QuotaWindow | None = None,
     ) -> None:
         self.policies = tuple(policies)
         self.transport = transport
         self.breakers = breakers
         self.concurrency = concurrency
-        self.token_bucket = token_bucket
+        self.quota = quota
         send: Send = transport.send
         for policy in reversed(self.policies):
             send = functools.partial(policy.send, next_send=send)
@@ -140,15 +140,15 @@ def build_pipeline(
         pool = max(options.transport.pool_maxsize, options.concurrency.max_limit)
         transport = RequestsTransport(dataclasses.replace(options.transport, pool_maxsize=pool))
     breakers = BreakerRegistry(options.breaker, clock=clock)
-    bucket = TokenBucket(options.rate_limit, clock=clock)
+    quota = QuotaWindow(options.rate_limit, clock=clock)
     limit = AdaptiveConcurrencyLimit(options.concurrency, clock=clock)
     retrier = Retrier(options.retry, clock=clock, rng=rng, on_retry=on_retry)
     policies: list[Policy] = [
         DeadlinePolicy(clock=clock, timeout_s=options.call_timeout_s),  # per call
         CircuitBreakerPolicy(breakers),  # per call: one outcome per retried call
         RetryPolicy(retrier, clock=clock),  # per call; everything below runs per attempt
-        RateLimitPolicy(bucket, limit, clock=clock),  # per attempt: slot, then token
+        RateLimitPolicy(quota, limit, clock=clock),  # per attempt: slot, then permit
     ]
     if auth is not None:
         policies.append(auth)  # per attempt: a current token on every try
-    return Pipeline(policies, transport, breakers=breakers, concurrency=limit, token_bucket=bucket)
+    return Pipeline(policies, transport, breakers=breakers, concurrency=limit, quota=quota)

@@ -26,8 +26,8 @@ from fabric_action.reliability import (
     Clock,
     Deadline,
     LimitSignal,
+    QuotaWindow,
     Retrier,
-    TokenBucket,
     Verdict,
     parse_retry_after,
 )
@@ -193,23 +193,23 @@ def _throttled(request: Request, response: Response, retry_after_s: float | None
 
 
 class RateLimitPolicy:
-    """Hold a concurrency slot, then take a token from the quota bucket, per attempt.
+    """Hold a concurrency slot, then a permit from the quota window, per attempt.
 
-    Slot first: the token is then taken right before the request goes out, so the spacing
-    the bucket creates is the spacing the server sees (a token taken while queueing for a
-    slot would let requests bunch up later). The slot is freed when the response is back,
+    Slot first: the permit is then taken right before the request goes out, so the start
+    times the window counts are the ones the server sees (a permit taken while queueing
+    for a slot would let requests bunch up later). The slot is freed when the response is back,
     and adapts the limit: narrower on 429, wider on other answers.
 
     Args:
-        bucket: The identity's call quota.
+        quota: The identity's call quota.
         limit: The adaptive concurrency limit.
         clock: For requests that carry no deadline.
     """
 
     def __init__(
-        self, bucket: TokenBucket, limit: AdaptiveConcurrencyLimit, *, clock: Clock
+        self, quota: QuotaWindow, limit: AdaptiveConcurrencyLimit, *, clock: Clock
     ) -> None:
-        self._bucket = bucket
+        self._quota = quota
         self._limit = limit
         self._clock = clock
 
@@ -217,7 +217,7 @@ class RateLimitPolicy:
         """Wait for a slot and a token, then send."""
         deadline = request.deadline or Deadline.never(clock=self._clock)
         with self._limit.slot(deadline) as slot:
-            self._bucket.acquire(deadline)
+            self._quota.acquire(deadline)
             response = next_send(request)
             if response.status == 429:
                 slot.signal = LimitSignal.THROTTLED

@@ -12,9 +12,9 @@ from ._circuit_breaker import (
 from ._clock import Clock, FakeClock, SystemClock, wait_for_notify
 from ._concurrency import AdaptiveConcurrencyLimit, ConcurrencyOptions, LimitSignal, Slot
 from ._deadline import Deadline
+from ._rate_limit import QuotaWindow, RateLimitOptions
 from ._retry import Classification, Retrier, RetryEvent, RetryOptions, Verdict
 from ._retry_after import parse_retry_after
-from ._token_bucket import RateLimitOptions, TokenBucket
 
 __all__ = [
     "AdaptiveConcurrencyLimit",
@@ -31,13 +31,13 @@ __all__ = [
     "Deadline",
     "FakeClock",
     "LimitSignal",
+    "QuotaWindow",
     "RateLimitOptions",
     "Retrier",
     "RetryEvent",
     "RetryOptions",
     "Slot",
     "SystemClock",
-    "TokenBucket",
     "Verdict",
     "parse_retry_after",
     "wait_for_notify",

@@ -89,7 +89,7 @@ def test_200_calls_under_30pct_429_and_10pct_503_all_succeed_never_early(
     assert all(any(s == e.sleep_s for s in sleeps) for e in events)
 
 
-def test_the_token_bucket_keeps_429s_under_2pct_of_600_calls_at_the_quota(
+def test_the_quota_window_keeps_429s_under_2pct_of_600_calls_at_the_quota(
     emulator: RunningEmulator, make_pipeline: PipelineFactory
 ) -> None:
     emulator.set_faults([], quota_per_minute=200)
@@ -99,11 +99,11 @@ def test_the_token_bucket_keeps_429s_under_2pct_of_600_calls_at_the_quota(
     log = fabric_log(emulator, since)
     throttled = sum(1 for e in log if e["status"] == 429)
     assert throttled < 0.02 * 600
-    assert throttled == 0  # the bucket's bound (<= 200 calls in any 60 s) is exact
+    assert throttled == 0  # the window's bound (<= 200 calls in any 61 s) is exact
     assert log[-1]["at_s"] - log[0]["at_s"] >= 60.0 * (600 - 200) / 200  # paced, not burst
 
 
-def test_without_the_bucket_the_same_quota_throttles_often(
+def test_without_the_limiter_the_same_quota_throttles_often(
     emulator: RunningEmulator, make_pipeline: PipelineFactory
 ) -> None:
     """Control for the test above: unpaced, the client runs into the quota.
@@ -119,7 +119,7 @@ def test_without_the_bucket_the_same_quota_throttles_often(
     assert sum(1 for e in log if e["status"] == 429) >= 1
 
 
-def test_threads_share_the_bucket_under_the_quota(
+def test_threads_share_the_quota_window(
     emulator: RunningEmulator, make_pipeline: PipelineFactory
 ) -> None:
     emulator.set_faults([], quota_per_minute=200)

@@ -35,9 +35,9 @@ from fabric_action.reliability import (
     ConcurrencyOptions,
     Deadline,
     FakeClock,
+    QuotaWindow,
     RateLimitOptions,
     Retrier,
-    TokenBucket,
     Verdict,
 )
 
@@ -243,8 +243,8 @@ def rate_policy(
     clock: FakeClock, **concurrency: int
 ) -> tuple[RateLimitPolicy, AdaptiveConcurrencyLimit]:
     limit = AdaptiveConcurrencyLimit(ConcurrencyOptions(**concurrency), clock=clock)  # type: ignore[arg-type]
-    bucket = TokenBucket(RateLimitOptions(calls_per_minute=70, burst_calls=10), clock=clock)
-    return RateLimitPolicy(bucket, limit, clock=clock), limit
+    quota = QuotaWindow(RateLimitOptions(calls_per_minute=10), clock=clock)
+    return RateLimitPolicy(quota, limit, clock=clock), limit
 
 
 def test_rate_limit_policy_narrows_on_429_and_widens_on_answers() -> None:
@@ -261,13 +261,13 @@ def test_rate_limit_policy_narrows_on_429_and_widens_on_answers() -> None:
     assert limit.in_flight == 0
 
 
-def test_rate_limit_policy_paces_attempts_with_the_bucket() -> None:
+def test_rate_limit_policy_paces_attempts_with_the_quota_window() -> None:
     clock = FakeClock()
     policy, _ = rate_policy(clock)
     transport = MockTransport(lambda _: Response(status=200))
     for _ in range(12):
         policy.send(get(), transport.send)
-    assert clock.sleeps == pytest.approx([1.0, 1.0])
+    assert clock.sleeps == pytest.approx([61.0])  # ten at once, the 11th a window later
 
 
 def test_rate_limit_policy_frees_the_slot_when_the_transport_raises() -> None:
