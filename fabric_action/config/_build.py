@@ -13,6 +13,7 @@ from ..tiers import Tier
 from ._document import JsonPath, format_path
 from ._layers import Sources, source_at
 from ._model import (
+    ApiSettings,
     AuthSettings,
     EffectiveConfig,
     Environment,
@@ -136,6 +137,8 @@ def build_config(
         secrets=SecretsSettings(
             key_vault_url=stores.get("key_vault_url"), cache_ttl_s=stores["cache_ttl_s"]
         ),
+        # int(): JSON Schema's "integer" also admits 30.0, which YAML and JSON can spell.
+        api=ApiSettings(calls_per_minute=int(effective["api"]["calls_per_minute"])),
         telemetry=TelemetrySettings(
             connection_string=secret("telemetry", "connection_string"),
             file=paths.get(("telemetry", "file")),

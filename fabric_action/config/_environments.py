@@ -13,7 +13,7 @@ from ._document import JsonPath, ParsedDocument
 from ._layers import Layer, LayerData, Source, file_source
 from ._tiers import WELL_KNOWN_ENVIRONMENTS, tier_for_environment_name
 
-SHARED_SECTIONS = ("auth", "secrets", "telemetry", "features")
+SHARED_SECTIONS = ("auth", "secrets", "telemetry", "api", "features")
 """Sections given at the top level and overridable per environment."""
 
 

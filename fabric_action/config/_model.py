@@ -198,6 +198,19 @@ class SecretsSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApiSettings:
+    """How the deploying identity calls the Fabric API.
+
+    Attributes:
+        calls_per_minute: Calls the client lets start in any minute (default 200,
+            Fabric's documented per-identity quota); 0 turns the pacing off, leaving
+            429 and Retry-After as the only brake.
+    """
+
+    calls_per_minute: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class TelemetrySettings:
     """Where telemetry goes.
 
@@ -240,6 +253,7 @@ class EffectiveConfig:
         environment: The environment being deployed and its workspaces.
         auth: The deploying identity.
         secrets: Where secrets come from.
+        api: How the Fabric API is called (the identity's call quota).
         telemetry: Where telemetry goes.
         flags: The feature flags in effect.
         values: Every effective value by its path in the environment
@@ -254,6 +268,7 @@ class EffectiveConfig:
     environment: Environment
     auth: AuthSettings
     secrets: SecretsSettings
+    api: ApiSettings
     telemetry: TelemetrySettings
     flags: FeatureFlags
     values: Mapping[str, object] = field(repr=False)

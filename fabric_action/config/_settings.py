@@ -32,6 +32,9 @@ ENVIRONMENT_INPUT, ENVIRONMENT_VARIABLE = "environment", "FABRIC_ACTION_ENVIRONM
 DEFAULT_SECRET_CACHE_TTL_S = 3600
 """Seconds a Key Vault secret is reused when nothing else is set (the seed's one hour)."""
 
+DEFAULT_CALLS_PER_MINUTE = 200
+"""Fabric API calls per minute the client paces itself to (Fabric's documented quota)."""
+
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 
@@ -45,19 +48,34 @@ class Setting:
         input_name: The action input (camelCase, the same on GitHub and Azure DevOps).
         variable: The environment variable.
         kind: ``bool``, ``int`` or ``str``.
+        unit: What an ``int`` counts, for messages (``seconds``).
     """
 
     path: tuple[str, str]
     input_name: str
     variable: str
     kind: type[bool] | type[int] | type[str]
+    unit: str = ""
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(("auth", "tenant_id"), "tenantId", "FABRIC_ACTION_TENANT_ID", str),
     Setting(("auth", "client_id"), "clientId", "FABRIC_ACTION_CLIENT_ID", str),
     Setting(("secrets", "key_vault_url"), "keyVaultUrl", "FABRIC_ACTION_KEY_VAULT_URL", str),
-    Setting(("secrets", "cache_ttl_s"), "secretCacheTtlS", "FABRIC_ACTION_SECRET_CACHE_TTL_S", int),
+    Setting(
+        ("secrets", "cache_ttl_s"),
+        "secretCacheTtlS",
+        "FABRIC_ACTION_SECRET_CACHE_TTL_S",
+        int,
+        "seconds",
+    ),
+    Setting(
+        ("api", "calls_per_minute"),
+        "callsPerMinute",
+        "FABRIC_ACTION_CALLS_PER_MINUTE",
+        int,
+        "calls per minute",
+    ),
     *(Setting(("features", flag.key), flag.input_name, flag.value, bool) for flag in Flag),
 )
 """Every setting with an input and a variable, in the order ``--show`` prints them."""
@@ -125,7 +143,7 @@ def _parse(setting: Setting, text: str) -> bool | int | str:
     if setting.kind is int:
         if text.isascii() and text.isdigit():
             return int(text)
-        raise ValueError(f"{text!r} is not a whole number of seconds")
+        raise ValueError(f"{text!r} is not a whole number of {setting.unit}")
     return text
 
 
@@ -186,6 +204,7 @@ def default_layer(tier: Tier, tier_origin: str, workspace_keys: list[str]) -> La
     data: dict[str, Any] = {
         "auth": {},
         "secrets": {"cache_ttl_s": DEFAULT_SECRET_CACHE_TTL_S},
+        "api": {"calls_per_minute": DEFAULT_CALLS_PER_MINUTE},
         "telemetry": {},
         "features": TIER_POLICIES[tier].default_flags.as_dict(),
         "workspaces": {

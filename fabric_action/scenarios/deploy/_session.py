@@ -4,8 +4,8 @@ The cloud is chosen by ``FABRIC_ACTION_CLOUD``: unset or ``public`` is Microsoft
 cloud; ``emulator:<base_url>`` is a local fabric_emulator (Entra, Fabric and Graph on
 ``base_url``; LRO redirects on ``FABRIC_ACTION_CLOUD_REDIRECT_URL``, default the same
 URL; its CA from ``FABRIC_ACTION_CA_BUNDLE``). The emulator is refused in the prod tier.
-Against the emulator the client-side quota bucket is off (the emulator enforces no
-quota unless a fault plan says so, and tests would otherwise wait on it).
+The client paces itself to ``api.calls_per_minute`` against every cloud, the emulator
+included (0 turns the pacing off).
 
 The identity is ``auth``'s: its client secret, else its certificate (checked before any
 request, see ``_certificate``), else the CI's federated OIDC token.
@@ -96,6 +96,7 @@ class DeploySession:
 
 
 def _pipeline_options(config: EffectiveConfig, cloud: CloudProfile) -> PipelineOptions:
+    """Return the client stack's options: the tier's breaker, the flags, the call quota."""
     options = PipelineOptions()
     breaker = BreakerOptions.prod() if config.environment.tier is Tier.PROD else options.breaker
     if not config.flags.enable_circuit_breaker:
@@ -105,7 +106,12 @@ def _pipeline_options(config: EffectiveConfig, cloud: CloudProfile) -> PipelineO
         if config.flags.enable_retry
         else dataclasses.replace(options.retry, enabled=False)
     )
-    rate_limit = RateLimitOptions(enabled=False) if cloud.name == "emulator" else options.rate_limit
+    calls_per_minute = config.api.calls_per_minute
+    rate_limit = (
+        RateLimitOptions(calls_per_minute=calls_per_minute)
+        if calls_per_minute
+        else RateLimitOptions(enabled=False)  # 0: no pacing, 429 + Retry-After only
+    )
     transport = dataclasses.replace(options.transport, ca_bundle_path=cloud.ca_bundle_path)
     return dataclasses.replace(
         options, breaker=breaker, retry=retry, rate_limit=rate_limit, transport=transport
