@@ -17,9 +17,10 @@ Each run is a fresh subprocess (fabric-cicd sets the root logger and ``sys.excep
 at import), started only after the fault plan is re-installed, which empties the quota
 window, so every run starts with a full minute of quota. fabric-cicd waits as in
 production (no ``FABRIC_CICD_RETRY_DELAY_OVERRIDE_SECONDS``); both tools honour the same
-Retry-After. The emulator clock runs in real time. Against the emulator fabric-action's
-own client-side quota bucket is off (``scenarios/deploy/_session.py``), so both tools meet
-the quota only through 429s. Times are measured in the child around the deploy call
+Retry-After. The emulator clock runs in real time. fabric-action runs as shipped under
+B: its quota limiter at the default 200 calls per minute (``api.calls_per_minute``).
+Profile A has no quota, so there the limiter is off (``api.calls_per_minute: 0``) and
+both tools show their own pace. Times are measured in the child around the deploy call
 (config, token and deploy for fabric-action; ``FabricWorkspace`` + ``publish_all_items``
 for fabric-cicd), not interpreter start-up or imports; the process wall time is printed
 too. Calls are the emulator request log's Fabric ``/v1`` entries between the run's start
@@ -265,10 +266,13 @@ class Bench:
     def ours_project(self, profile: Profile, workspace_name: str) -> Path:
         root = self.work / f"profile-{profile.name}" / "ours"
         shutil.copytree(self.source, root / "workspace")
+        # No quota in the profile: our limiter off, so both tools show their own pace.
+        api = "" if profile.quota_per_minute else "api: {calls_per_minute: 0}\n"
         (root / "fabric-action.yml").write_text(
             "version: 1\nproject: bench\n"
             f"auth: {{tenant_id: {self.tenant_id}, client_id: {CLIENT_ID}, "
             "client_secret: '${secret:fabric-client-secret}'}\n"
+            f"{api}"
             f"environments:\n  {ENVIRONMENT}:\n    tier: local\n    workspaces:\n"
             f"      bench:\n        name: {workspace_name}\n"
             "        items: {source: workspace, delete_orphans: false}\n",
