@@ -100,6 +100,8 @@ def run_deploy_command(
         plan_markdown(result.plan) if arguments.dry_run else report_markdown(result.report)
     )
     for workspace in result.plan.workspaces:
+        for warning in workspace.warnings:
+            ci.warning(f"{workspace.name}: {warning}")
         for drift in workspace.drift:
             ci.warning(
                 f"drift: {drift.key} ({drift.item_id}) was changed in workspace "

@@ -219,6 +219,8 @@ def report_markdown(report: DeployReport) -> str:
                 )
         for drift in workspace["drift"]:
             lines.append(f"\n> drift: {drift['key']} was changed in the workspace")
+        for warning in workspace["warnings"]:
+            lines.append(f"\n> warning: {warning}")
         lines.append("")
     names = {w["id"]: w["name"] for w in doc["workspaces"]}
     waits = doc.get("waits", [])

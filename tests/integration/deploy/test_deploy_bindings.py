@@ -135,9 +135,10 @@ def test_an_unknown_default_id_is_reported_once_for_all_models(
 
 
 def test_a_connection_for_another_data_source_fails_loudly(
-    project: Project, tmp_path: Path
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert project.deploy()[0] == 0
+    capsys.readouterr()
     parameters = project.items / "parameter.yml"
     parameters.write_text(PARAMETERS.replace(f'DEV: "{SQL_ID}"', f'DEV: "{LAKE_ID}"'))
     plan = tmp_path / "plan.json"
@@ -153,6 +154,11 @@ def test_a_connection_for_another_data_source_fails_loudly(
     assert "BindConnectionDetailNotFound" in finance["errors"][0]
     assert finance["request_ids"]
     assert _bound(project, "Finance Model") == [("SQL", SQL_ID)]
+    # The plan's warning reaches the log (a CI annotation) and the job summary too.
+    stderr = capsys.readouterr().err
+    assert "fabric-action: warning: " in stderr and "Finance Model: connection" in stderr
+    summary = report.with_suffix(".md").read_text()
+    assert "> warning: SemanticModel/Finance Model: connection" in summary
 
 
 def test_a_saved_plan_skips_a_bind_made_since(project: Project, tmp_path: Path) -> None:
