@@ -88,6 +88,9 @@ def run_deploy_command(
                 plan_path=arguments.plan,
                 verify_live=arguments.verify_live,
                 delete_data_types=frozenset(arguments.allow_delete),
+                warn=lambda problem: ci.warning(
+                    str(problem), file=problem.file or None, line=problem.line
+                ),
             ),
         )
     finally:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fabric_action.config import ChangeDetection, Workspace
-from fabric_action.errors import ConfigError
+from fabric_action.errors import ConfigError, ConfigProblem
 from fabric_action.items import ParameterSet, check_reference_coverage
 from fabric_action.items._dynamic_variables import (
     WORKSPACE_PREFIX,
@@ -51,6 +52,8 @@ class DeployOptions:
         delete_data_types: Data-bearing types whose orphans may be deleted.
         hooks: Step hooks (a transaction journal), default none.
         max_workers: Threads starting steps (default 8).
+        warn: Receives each preflight warning (a problem with its item path and line);
+            default: printed on stderr.
     """
 
     manifest_path: Path
@@ -61,6 +64,7 @@ class DeployOptions:
     delete_data_types: frozenset[str] = frozenset()
     hooks: StepHooks | None = None
     max_workers: int = 8
+    warn: Callable[[ConfigProblem], None] | None = None
 
 
 @dataclass(kw_only=True)
@@ -239,7 +243,11 @@ def _source_ids(target: _Target) -> set[str]:
     return found
 
 
-def _preflight(targets: list[_Target]) -> None:
+def _print_warning(warning: ConfigProblem) -> None:
+    print(f"fabric-action: warning: {warning}", file=sys.stderr)
+
+
+def _preflight(targets: list[_Target], warn: Callable[[ConfigProblem], None]) -> None:
     """Refuse (before any write) definitions that would keep an id of the source.
 
     Source ids are what the repository says about its source: GUIDs a ``find_replace``
@@ -263,7 +271,7 @@ def _preflight(targets: list[_Target]) -> None:
             known_target_ids=own,
         )
         for warning in report.warnings:
-            print(f"fabric-action: warning: {warning.to_problem()}", file=sys.stderr)
+            warn(warning.to_problem())
         report.raise_for_errors()
 
 
@@ -294,7 +302,7 @@ def run_deploy(session: DeploySession, options: DeployOptions) -> DeployResult:
     connections = TenantConnections(session.client)  # listed once per run, if needed
     for target in targets:
         _plan_target(session, target, options, manifest, saved, connections=connections)
-    _preflight(targets)
+    _preflight(targets, options.warn or _print_warning)
     plans = [t.plan for t in targets if t.plan is not None]
     plan = DeployPlan(
         project=config.project,

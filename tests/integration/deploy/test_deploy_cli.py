@@ -246,3 +246,33 @@ def test_a_source_id_no_rule_rewrites_stops_the_deploy_before_any_write(
         f"{pipeline.as_posix()}:{line}" in err
     ), err
     assert f"{source_lakehouse} is " in err and "no rule rewrites it" in err
+
+
+def test_an_unknown_id_is_a_warning_annotated_at_its_line_and_the_deploy_goes_on(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    fabric: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = make_project(tmp_path, emulator, fabric, monkeypatch)
+    unknown = "5f0c7a52-2b8e-4d0c-9a51-7c0f3e1d2a44"  # of no workspace, rewritten by no rule
+    notebook = next(project.items.rglob("notebook-content.py"))
+    notebook.write_text(
+        notebook.read_text(encoding="utf-8") + f"\n# table in {unknown}\n", encoding="utf-8"
+    )
+    line = notebook.read_text(encoding="utf-8").splitlines().index(f"# table in {unknown}") + 1
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(project.root))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output"))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+
+    code, log, _ = project.deploy()
+    out = capsys.readouterr().out
+    assert code == 0 and writes(log), out
+    where = notebook.relative_to(project.root).as_posix()
+    annotations = [text for text in out.splitlines() if text.startswith("::warning ")]
+    assert any(
+        text.startswith(f"::warning file={where},line={line}::") and unknown in text
+        for text in annotations
+    ), annotations
