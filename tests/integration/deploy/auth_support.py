@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from deploy_support import CLIENT_ID, register_guid_app
 
+from fabric_action.cli import main
 from fabric_emulator.testing import RunningEmulator
 
 NOTEBOOK = "nb_auth"
@@ -196,3 +197,23 @@ def make_pkcs12(key_pem: str, cert_pem: str, *, password: bytes | None = None) -
         encryption,
     )
     return base64.b64encode(data).decode("ascii")
+
+
+def deploy(config: Path, *extra: str) -> int:
+    """Run ``fabric-action deploy`` for environment DEV in-process; return the exit code."""
+    return main(["deploy", "--config", str(config), "--environment", "DEV", *extra])
+
+
+def token_posts(log: list[dict[str, Any]]) -> list[int]:
+    """Return the statuses of the Entra token requests in a request log."""
+    return [
+        int(e["status"])
+        for e in log
+        if e["method"] == "POST" and e["path"].endswith("/oauth2/v2.0/token")
+    ]
+
+
+def deployed(emulator: RunningEmulator, workspace_id: str) -> dict[str, str]:
+    """Return display name -> type of the workspace's items."""
+    items = emulator.state()["fabric"]["items"].values()
+    return {i["display_name"]: i["type"] for i in items if i["workspace_id"] == workspace_id}

@@ -16,15 +16,17 @@ import pytest
 from auth_support import (
     NOTEBOOK,
     PIPELINE,
+    deploy,
+    deployed,
     dotenv_entry,
     make_auth_project,
     make_certificate,
     register_certificate,
     thumbprint,
+    token_posts,
 )
 from deploy_support import CLIENT_ID, writes
 
-from fabric_action.cli import main
 from fabric_emulator import EmulatorConfig, Profile
 from fabric_emulator.testing import RunningEmulator
 
@@ -39,23 +41,6 @@ SYSTEM_ACCESS_TOKEN = "emulator-system-access-token"  # the emulator's default
 def emulator_config() -> EmulatorConfig:
     """One profile: these tests are about signing in, the deploy tests cover both."""
     return EmulatorConfig(profile=Profile.DEFAULT, lro_retry_after_s=0)
-
-
-def _deploy(config: Path, *extra: str) -> int:
-    return main(["deploy", "--config", str(config), "--environment", "DEV", *extra])
-
-
-def _token_posts(log: list[dict[str, Any]]) -> list[int]:
-    return [
-        int(e["status"])
-        for e in log
-        if e["method"] == "POST" and e["path"].endswith("/oauth2/v2.0/token")
-    ]
-
-
-def _deployed(emulator: RunningEmulator, workspace_id: str) -> dict[str, str]:
-    items = emulator.state()["fabric"]["items"].values()
-    return {i["display_name"]: i["type"] for i in items if i["workspace_id"] == workspace_id}
 
 
 # -- certificate -------------------------------------------------------------------------
@@ -81,14 +66,14 @@ def test_deploys_with_a_registered_certificate_and_shows_only_its_thumbprint(
     mark = emulator.requests_log()[-1]["seq"]
 
     report = tmp_path / "report.json"
-    code = _deploy(config, "--report", str(report))
+    code = deploy(config, "--report", str(report))
 
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert _deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
+    assert deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
     assert json.loads(report.read_text())["status"] == "succeeded"
     log = emulator.requests_log(since=mark)
-    assert _token_posts(log) == [200]
+    assert token_posts(log) == [200]
     assert f"certificate {thumbprint(cert_pem)}" in captured.err
     assert f"app {CLIENT_ID}" in captured.err
     key_body = key_pem.splitlines()[1]
@@ -115,7 +100,7 @@ def test_a_certificate_close_to_expiry_works_with_a_warning(
     )
     register_certificate(emulator, cert_pem)
 
-    code = _deploy(config, "--dry-run")
+    code = deploy(config, "--dry-run")
 
     err = capsys.readouterr().err
     assert code == 0, err
@@ -141,15 +126,15 @@ def test_an_unregistered_certificate_is_an_auth_error_naming_the_fix(
     )
     mark = emulator.requests_log()[-1]["seq"]
 
-    code = _deploy(config)
+    code = deploy(config)
 
     err = capsys.readouterr().err
     log = emulator.requests_log(since=mark)
     assert (code, writes(log)) == (3, []), err
-    assert _token_posts(log) and set(_token_posts(log)) == {401}
+    assert token_posts(log) and set(token_posts(log)) == {401}
     assert "AADSTS700027" in err and "upload the certificate" in err
     assert key_pem.splitlines()[1] not in err
-    assert _deployed(emulator, workspace_id) == {}
+    assert deployed(emulator, workspace_id) == {}
 
 
 def _bad_secret(case: str) -> str:
@@ -223,7 +208,7 @@ def test_a_bad_certificate_stops_before_any_request_with_what_where_and_what_to_
     )
     mark = emulator.requests_log()[-1]["seq"]
 
-    result = _deploy(config)
+    result = deploy(config)
 
     err = capsys.readouterr().err
     assert result == code, (case, err)
@@ -232,7 +217,7 @@ def test_a_bad_certificate_stops_before_any_request_with_what_where_and_what_to_
     assert re.search(message, err), (case, err)
     assert "Traceback" not in err
     assert not [line for line in secret.splitlines() if len(line) > 40 and line in err]
-    assert _deployed(emulator, workspace_id) == {}
+    assert deployed(emulator, workspace_id) == {}
 
 
 # -- federated (OIDC) --------------------------------------------------------------------
@@ -254,14 +239,14 @@ def test_deploys_with_github_oidc_and_no_secret_in_the_config(
     monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", GITHUB_REQUEST_TOKEN)
     mark = emulator.requests_log()[-1]["seq"]
 
-    code = _deploy(config)
+    code = deploy(config)
 
     assert code == 0, capsys.readouterr().err
-    assert _deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
+    assert deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
     log = emulator.requests_log(since=mark)
     oidc = [e for e in log if e["path"] == "/_oidc/github/token"]
     assert [(e["method"], e["status"]) for e in oidc] == [("GET", 200)]
-    assert _token_posts(log) == [200]
+    assert token_posts(log) == [200]
 
 
 def test_deploys_with_azure_devops_oidc(
@@ -282,10 +267,10 @@ def test_deploys_with_azure_devops_oidc(
     )
     mark = emulator.requests_log()[-1]["seq"]
 
-    code = _deploy(config)
+    code = deploy(config)
 
     assert code == 0, capsys.readouterr().err
-    assert _deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
+    assert deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
     log = emulator.requests_log(since=mark)
     oidc = [e for e in log if e["path"].startswith("/_oidc/azuredevops/")]
     assert [(e["method"], e["status"]) for e in oidc] == [("POST", 200)]
@@ -300,7 +285,7 @@ def test_without_a_secret_a_certificate_or_oidc_the_error_says_what_to_set(
 ) -> None:
     config, _ = make_auth_project(tmp_path, emulator, fabric, monkeypatch, auth_line="", dotenv="")
 
-    code = _deploy(config)
+    code = deploy(config)
 
     err = capsys.readouterr().err
     assert code == 3, err

@@ -19,12 +19,15 @@ import pytest
 from auth_support import (
     NOTEBOOK,
     PIPELINE,
+    deploy,
+    deployed,
     dotenv_entry,
     make_auth_project,
     make_certificate,
     make_pkcs12,
     register_certificate,
     thumbprint,
+    token_posts,
 )
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -56,23 +59,6 @@ WITHOUT_PASSWORD = f"certificate: '${{secret:{CERTIFICATE}}}'"
 def emulator_config() -> EmulatorConfig:
     """One profile: these tests are about signing in."""
     return EmulatorConfig(profile=Profile.DEFAULT, lro_retry_after_s=0)
-
-
-def _deploy(config: Path, *extra: str) -> int:
-    return main(["deploy", "--config", str(config), "--environment", "DEV", *extra])
-
-
-def _token_posts(log: list[dict[str, Any]]) -> list[int]:
-    return [
-        int(e["status"])
-        for e in log
-        if e["method"] == "POST" and e["path"].endswith("/oauth2/v2.0/token")
-    ]
-
-
-def _deployed(emulator: RunningEmulator, workspace_id: str) -> dict[str, str]:
-    items = emulator.state()["fabric"]["items"].values()
-    return {i["display_name"]: i["type"] for i in items if i["workspace_id"] == workspace_id}
 
 
 def _dotenv(certificate: str, password: str | None = None) -> str:
@@ -129,13 +115,13 @@ def test_deploys_with_the_certificate_in_each_stored_form(
     mark = emulator.requests_log()[-1]["seq"]
 
     report = tmp_path / "report.json"
-    code = _deploy(config, "--report", str(report))
+    code = deploy(config, "--report", str(report))
 
     captured = capsys.readouterr()
     shown = captured.err + captured.out + report.read_text()
     assert code == 0, captured.err
-    assert _deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
-    assert _token_posts(emulator.requests_log(since=mark)) == [200]
+    assert deployed(emulator, workspace_id) == {NOTEBOOK: "Notebook", PIPELINE: "DataPipeline"}
+    assert token_posts(emulator.requests_log(since=mark)) == [200]
     assert (
         f"authenticating as app {CLIENT_ID} with certificate {thumbprint(cert_pem)}" in captured.err
     )
@@ -267,7 +253,7 @@ def test_a_bad_certificate_or_password_stops_before_any_request(
     )
     mark = emulator.requests_log()[-1]["seq"]
 
-    result = _deploy(config)
+    result = deploy(config)
 
     captured = capsys.readouterr()
     err = captured.err
@@ -279,7 +265,7 @@ def test_a_bad_certificate_or_password_stops_before_any_request(
     for shown in (captured.err, captured.out):
         assert PASSWORD not in shown and "Wrong-Pa55word" not in shown
         assert not [line for line in secret.splitlines() if len(line) > 40 and line in shown]
-    assert _deployed(emulator, workspace_id) == {}
+    assert deployed(emulator, workspace_id) == {}
 
 
 # -- validate and masking -----------------------------------------------------------------
@@ -346,7 +332,7 @@ def test_the_certificate_password_is_registered_with_the_ci_masker(
     assert "Pa55" not in repr(resolved.config.auth)
 
 
-def test_a_value_of_neither_form_is_refused_when_it_reaches_the_deploy(
+def test_a_value_of_neither_form_is_refused_when_it_reaches_thedeploy(
     tmp_path: Path,
     emulator: RunningEmulator,
     fabric: Any,
