@@ -177,12 +177,16 @@ def _parent_eventhouse(item: Item) -> str | None:
 
 
 def _kql_database(context: Context, item: Item) -> dict[str, Any]:
-    """A KQL database answers its eventhouse's URIs once the eventhouse has them."""
+    """A KQL database answers its eventhouse's URIs once the eventhouse has them.
+
+    ``parentEventhouseItemId`` is a string in the spec (not nullable): a database created
+    without a parent leaves it out rather than sending null.
+    """
     parent = _parent_eventhouse(item)
     eventhouse = context.emulator.fabric.items.get(parent) if parent else None
     ready = _provisioned(context, eventhouse if eventhouse is not None else item)
     return {
-        "parentEventhouseItemId": parent,
+        **({"parentEventhouseItemId": parent} if parent else {}),
         **(_kusto_uris(parent or item.id) if ready else {}),
         "databaseType": "ReadWrite",
     }

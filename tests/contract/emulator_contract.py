@@ -58,6 +58,9 @@ class Case:
     """Tells apart cases of the same operation and status in reports."""
     token: bool = True
     """Send the bearer token (False for the 401 TokenIsMissing cases)."""
+    malformed: bool = False
+    """The request body deliberately breaks the spec (a 400 case for a bad body): the harness
+    asserts that it does, instead of refusing to send it."""
     faults: tuple[Mapping[str, Any], ...] = ()
     """Fault rules active for this request only."""
     config: Mapping[str, Any] | None = None
@@ -148,13 +151,16 @@ def present(*names: str) -> Check:
 
 
 def equals(dotted: str, expected: Any) -> Check:
-    """Assert the value at a dotted path of the body (``properties.publishDetails.state``)."""
+    """Assert the value at a dotted path of the body (``properties.publishDetails.state``).
+
+    A numeric key indexes a list (``value.0.name``); ``{name}`` in ``expected`` is a saved id.
+    """
 
     def check(world: World, response: requests.Response) -> None:
         value = response.json()
         for key in dotted.split("."):
-            value = value[key]
-        assert value == expected, response.json()
+            value = value[int(key)] if isinstance(value, list) else value[key]
+        assert value == world.fill(expected), response.json()
 
     return check
 
@@ -227,11 +233,21 @@ class World:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         token: bool = True,
+        malformed: bool = False,
     ) -> requests.Response:
-        """Check the request body against the spec, then send the request."""
+        """Check the request body against the spec, then send the request.
+
+        A ``malformed`` body must break the spec (it tests the server's 400), else it must
+        conform.
+        """
         url = self.fill(path)
         body = self.fill(json)
-        swagger.validate_request_body(method, url, body)
+        if malformed:
+            assert swagger.request_body_violations(method, url, body), (
+                f"the malformed body {body!r} conforms to the spec: drop malformed=True"
+            )
+        else:
+            swagger.validate_request_body(method, url, body)
         return self.session.request(
             method,
             url if url.startswith("https://") else f"{self.emulator.base_url}{url}",
@@ -274,7 +290,12 @@ class World:
         restore = self._configure(case.config)
         try:
             response = self.request(
-                case.method, case.path, json=case.json, params=case.params, token=case.token
+                case.method,
+                case.path,
+                json=case.json,
+                params=case.params,
+                token=case.token,
+                malformed=case.malformed,
             )
         finally:
             if case.faults:

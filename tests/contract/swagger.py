@@ -73,6 +73,13 @@ SPEC_FILES: tuple[str, ...] = (
     "lakehouse/swagger.json",
     "environment/swagger.json",
     "variableLibrary/swagger.json",
+    "semanticModel/swagger.json",
+    "warehouse/swagger.json",
+    "sqlDatabase/swagger.json",
+    "mirroredDatabase/swagger.json",
+    "eventhouse/swagger.json",
+    "kqlDatabase/swagger.json",
+    "spark/swagger.json",
 )
 """Swagger documents searched for operations, relative to :data:`SPEC_ROOT`."""
 

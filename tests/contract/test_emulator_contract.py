@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from cases_connections import CONNECTIONS, TYPED_PROPERTIES
 from cases_items import FOLDERS, ITEMS
 from cases_operations import OPERATIONS, TYPED_ITEMS
 from cases_workspaces import CAPACITIES, ROLE_ASSIGNMENTS, WORKSPACES
@@ -22,7 +23,17 @@ from emulator_contract import Scenario, World
 from fabric_emulator import EmulatorConfig
 from fabric_emulator.testing import RunningEmulator
 
-SCENARIOS = (WORKSPACES, ROLE_ASSIGNMENTS, CAPACITIES, ITEMS, FOLDERS, OPERATIONS, TYPED_ITEMS)
+SCENARIOS = (
+    WORKSPACES,
+    ROLE_ASSIGNMENTS,
+    CAPACITIES,
+    ITEMS,
+    FOLDERS,
+    OPERATIONS,
+    TYPED_ITEMS,
+    CONNECTIONS,
+    TYPED_PROPERTIES,
+)
 
 REQUIRED_OPERATIONS = frozenset(
     {
@@ -62,6 +73,15 @@ REQUIRED_OPERATIONS = frozenset(
         "Items_PublishEnvironment",
         "Items_GetVariableLibrary",
         "Items_UpdateVariableLibrary",
+        "Connections_ListConnections",
+        "Items_ListItemConnections",
+        "Items_BindSemanticModelConnection",
+        "Items_GetWarehouse",
+        "Items_GetSQLDatabase",
+        "Items_GetMirroredDatabase",
+        "Items_GetEventhouse",
+        "Items_GetKQLDatabase",
+        "CustomPools_ListWorkspaceCustomPools",
     }
 )
 """The operations the emulator must answer as the spec says (the issue's list)."""
