@@ -29,6 +29,10 @@ __all__ = ["TypedItemOperations"]
 _PUBLISH_FAILED = frozenset({"failed", "cancelled", "canceled"})
 
 
+PUBLISH_ATTEMPTS = 3
+"""Sends of one Environment publish whose responses are lost before giving up."""
+
+
 class TypedItemOperations:
     """``/v1/workspaces/{id}/lakehouses``, ``/environments``, ``/variableLibraries``, ``/spark``."""
 
@@ -101,7 +105,8 @@ class TypedItemOperations:
         A publish is not undone by rollback and is not idempotent while one runs, so a
         lost response is reconciled: if the environment now reports a publish running,
         that one (ours) is awaited by polling the environment's state; otherwise the
-        publish is sent again.
+        publish is sent again (publishing the same staged content twice is harmless), up
+        to :data:`PUBLISH_ATTEMPTS` sends.
 
         Args:
             workspace_id: The workspace.
@@ -129,11 +134,14 @@ class TypedItemOperations:
                 fetch_result=fetch_result,
             )
 
-        try:
-            return send()
-        except ResponseLostError:
-            if not self.get_publish_state(workspace_id, environment_id).running:
+        for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+            try:
                 return send()
+            except ResponseLostError:
+                if self.get_publish_state(workspace_id, environment_id).running:
+                    break
+                if attempt == PUBLISH_ATTEMPTS:
+                    raise
         return self._await_publish(workspace_id, environment_id, what)
 
     def publish_environment(

@@ -8,6 +8,7 @@ Retry-After, so each throttle costs one real second; ``max_hits`` bounds the thr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,19 @@ from test_deploy_cli import EXPECTED
 from fabric_emulator.testing import RunningEmulator
 
 pytestmark = pytest.mark.timeout(60)
+
+
+def _failures(report: Path) -> list[Any]:
+    """Return what failed, from the deploy report (for the assertion message)."""
+    if not report.is_file():
+        return ["no report written"]
+    document = json.loads(report.read_text(encoding="utf-8"))
+    return [
+        (item["type"], item["name"], item["status"], item["errors"])
+        for workspace in document["workspaces"]
+        for item in workspace["items"]
+        if item["status"] not in ("succeeded", "no-op")
+    ] + [workspace["folder_failures"] for workspace in document["workspaces"]]
 
 
 def test_first_deploy_under_faults_creates_each_item_once_then_redeploy_writes_nothing(
@@ -31,8 +45,9 @@ def test_first_deploy_under_faults_creates_each_item_once_then_redeploy_writes_n
         ],
         seed=7,
     )
-    code, log, seconds = project.deploy()
-    assert code == 0
+    report = tmp_path / "report.json"
+    code, log, seconds = project.deploy("--report", str(report))
+    assert code == 0, _failures(report)
     injected = [name for entry in log for name in entry.get("injected") or ()]
     assert injected.count("throttled") == 5
     assert any(name != "throttled" for name in injected), injected  # responses were lost
