@@ -23,6 +23,8 @@ from .config import (
     format_effective_config,
     input_variable,
     load_config,
+    parse_boolean_input,
+    read_input,
 )
 from .errors import ConfigError, ConfigFileError, ExitCode, FabricActionError
 from .secrets import SecretMasker
@@ -171,25 +173,24 @@ def _add_validate_command(commands: "argparse._SubParsersAction[_ArgumentParser]
     parser.set_defaults(handler=_run_validate)
 
 
-def _read_input(environ: Mapping[str, str], name: str) -> str | None:
-    """Return input *name* stripped, None when not given (an empty input is not given)."""
-    return environ.get(input_variable(name), "").strip() or None
-
-
 def _flag_or_input(flag: bool | None, name: str, environ: Mapping[str, str]) -> bool:
     """Return True when the flag is given, else input *name* read strictly as a boolean.
 
     Raises:
-        ConfigError: The input is neither ``true`` nor ``false`` (in any case).
+        ConfigError: The input is not a boolean as every other input reads one
+            (``true True TRUE false False FALSE``).
     """
     if flag:
         return True
-    text = _read_input(environ, name)
+    text = read_input(environ, name)
     if text is None:
         return False
-    if text.lower() not in ("true", "false"):
-        raise ConfigError(f"input {name} ({input_variable(name)}) is {text!r}: use true or false")
-    return text.lower() == "true"
+    try:
+        return parse_boolean_input(text)
+    except ValueError:
+        raise ConfigError(
+            f"input {name} ({input_variable(name)}) is {text!r}: use true or false"
+        ) from None
 
 
 def _path_or_input(flag: Path | None, name: str, environ: Mapping[str, str]) -> Path | None:
@@ -201,7 +202,7 @@ def _path_or_input(flag: Path | None, name: str, environ: Mapping[str, str]) -> 
     """
     if flag is not None:
         return flag
-    text = _read_input(environ, name)
+    text = read_input(environ, name)
     if text is None:
         return None
     workspace = environ.get("GITHUB_WORKSPACE", "").strip()
@@ -216,7 +217,7 @@ def _types_or_input(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[s
     """
     if flags:
         return tuple(flags)
-    text = _read_input(environ, "allowDelete") or ""
+    text = read_input(environ, "allowDelete") or ""
     return tuple(part.strip() for part in re.split(r"[,\n]", text) if part.strip())
 
 
@@ -228,7 +229,7 @@ def _run_deploy(args: argparse.Namespace, ci: CIAdapter) -> ExitCode:
         DeployArguments(
             config_file=Path(choose_config_file(args.config, environ)),
             environment=choose_environment(args.environment, environ),
-            workspace=args.workspace or _read_input(environ, "workspace"),
+            workspace=args.workspace or read_input(environ, "workspace"),
             dry_run=_flag_or_input(args.dry_run, "dryRun", environ),
             plan_out=_path_or_input(args.plan_out, "planOut", environ),
             plan=_path_or_input(args.plan, "plan", environ),

@@ -46,6 +46,8 @@ from ._settings import (
     choose_config_file,
     choose_environment,
     input_variable,
+    parse_boolean_input,
+    read_input,
 )
 from ._show import format_effective_config
 from ._tiers import (
@@ -99,6 +101,8 @@ __all__ = [
     "format_effective_config",
     "input_variable",
     "load_config",
+    "parse_boolean_input",
+    "read_input",
     "resolve_config_secrets",
     "tier_for_environment_name",
 ]

@@ -130,6 +130,17 @@ def choose_environment(explicit: str | None, environ: Mapping[str, str]) -> str 
     )
 
 
+def parse_boolean_input(text: str) -> bool:
+    """Return an input's boolean, read as @actions/core's ``getBooleanInput`` reads it.
+
+    Raises:
+        ValueError: *text* is not one of ``true True TRUE false False FALSE``.
+    """
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{text!r} is not true or false (use true, True, TRUE, false...)")
+
+
 def _parse(setting: Setting, text: str) -> bool | int | str:
     """Return *text* as the setting's kind.
 
@@ -137,9 +148,7 @@ def _parse(setting: Setting, text: str) -> bool | int | str:
         ValueError: *text* is not a valid value of that kind.
     """
     if setting.kind is bool:
-        if text in _TRUE | _FALSE:
-            return text in _TRUE
-        raise ValueError(f"{text!r} is not true or false (use true, True, TRUE, false...)")
+        return parse_boolean_input(text)
     if setting.kind is int:
         if text.isascii() and text.isdigit():
             return int(text)

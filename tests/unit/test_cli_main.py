@@ -277,7 +277,11 @@ def test_relative_input_path_without_github_workspace_stays_relative(
 @pytest.mark.usefixtures("local_environment")
 @pytest.mark.parametrize(
     ("variable", "name", "value"),
-    [("INPUT_DRYRUN", "dryRun", "yes"), ("INPUT_VERIFYLIVE", "verifyLive", "1")],
+    [
+        ("INPUT_DRYRUN", "dryRun", "yes"),
+        ("INPUT_VERIFYLIVE", "verifyLive", "1"),
+        ("INPUT_DRYRUN", "dryRun", "tRuE"),  # as useKeyVault and every other boolean input
+    ],
 )
 def test_deploy_bad_boolean_input_exits_2_naming_input_and_value(
     deploy_calls: list[DeployArguments],

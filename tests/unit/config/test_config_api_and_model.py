@@ -79,6 +79,8 @@ def test_public_api_is_deliberate() -> None:
         "format_effective_config",
         "input_variable",
         "load_config",
+        "parse_boolean_input",
+        "read_input",
         "resolve_config_secrets",
         "tier_for_environment_name",
     ]
