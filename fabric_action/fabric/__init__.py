@@ -77,7 +77,7 @@ from ._models import (
 from ._paging import iter_fabric_values, iter_graph_values
 from ._reconcile import Reconciled, create_reconciled
 from ._scheduler import LroOptions, LroPoller
-from ._typed_models import EnvironmentPublishState, SqlEndpointStatus, VariableLibraryState
+from ._typed_models import EnvironmentPublishState, VariableLibraryState
 
 __all__ += [
     "Capacity",
@@ -113,7 +113,6 @@ __all__ += [
     "Reconciled",
     "ResolvedPrincipal",
     "RoleAssignment",
-    "SqlEndpointStatus",
     "VariableLibraryState",
     "Workspace",
     "WorkspaceRole",

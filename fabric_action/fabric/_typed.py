@@ -20,7 +20,6 @@ from ._typed_models import (
     EnvironmentPublishState,
     ItemAttributes,
     SparkPool,
-    SqlEndpointStatus,
     VariableLibraryState,
 )
 
@@ -41,15 +40,6 @@ class TypedItemOperations:
 
     def _path(self, workspace_id: str, collection: str, item_id: str) -> str:
         return f"workspaces/{segment(workspace_id)}/{collection}/{segment(item_id)}"
-
-    def get_sql_endpoint(self, workspace_id: str, lakehouse_id: str) -> SqlEndpointStatus:
-        """Return a lakehouse's SQL endpoint status (``InProgress`` until provisioned)."""
-        return self._core.read(
-            "GET",
-            self._path(workspace_id, "lakehouses", lakehouse_id),
-            parse=SqlEndpointStatus.from_json,
-            what=f"get lakehouse {lakehouse_id} of workspace {workspace_id}",
-        )
 
     @staticmethod
     def has_attribute(item_type: str, attribute: str) -> bool:

@@ -19,7 +19,6 @@ __all__ = [
     "EnvironmentPublishState",
     "ItemAttributes",
     "SparkPool",
-    "SqlEndpointStatus",
     "VariableLibraryState",
 ]
 
@@ -37,37 +36,6 @@ ATTRIBUTE_PATHS: Mapping[str, tuple[str, Mapping[str, tuple[str, ...]]]] = {
     "kqldatabase": ("kqlDatabases", {"queryserviceuri": ("queryServiceUri",)}),
 }
 """Case-folded item type -> (typed collection, attribute -> path under ``properties``)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class SqlEndpointStatus:
-    """A lakehouse's SQL analytics endpoint (``properties.sqlEndpointProperties``).
-
-    Attributes:
-        provisioning_status: ``InProgress``, ``Success`` or ``Failed`` (passed through;
-            "" when the service reported nothing yet).
-        id: The endpoint's id, once provisioned.
-        connection_string: Its host, once provisioned.
-    """
-
-    provisioning_status: str
-    id: str | None = None
-    connection_string: str | None = None
-
-    @classmethod
-    def from_json(cls, data: Any) -> SqlEndpointStatus:
-        """Read a typed lakehouse body."""
-        properties = require_object(data, "lakehouse").get("properties")
-        endpoint = (
-            properties.get("sqlEndpointProperties") if isinstance(properties, Mapping) else None
-        )
-        if not isinstance(endpoint, Mapping):
-            return cls(provisioning_status="")
-        return cls(
-            provisioning_status=optional_text(endpoint, "provisioningStatus") or "",
-            id=optional_text(endpoint, "id"),
-            connection_string=optional_text(endpoint, "connectionString"),
-        )
 
 
 @dataclass(frozen=True, kw_only=True)

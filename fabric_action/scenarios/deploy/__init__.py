@@ -22,7 +22,7 @@ from ._desired import (
     load_desired_workspace,
 )
 from ._executor import NoHooks, Step, StepExecutor, StepHooks, StepKind, StepRecord
-from ._live import DeployResolver, LiveWorkspace, SqlEndpointWait, read_live_workspace
+from ._live import DeployResolver, LiveWorkspace, ProvisioningWait, read_live_workspace
 from ._manifest import Manifest, default_manifest_path
 from ._model import (
     DeployPlan,
@@ -63,7 +63,7 @@ __all__ = [
     "NoHooks",
     "PlanContext",
     "PlanOptions",
-    "SqlEndpointWait",
+    "ProvisioningWait",
     "StalePlanError",
     "Step",
     "StepExecutor",

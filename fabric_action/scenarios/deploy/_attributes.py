@@ -33,7 +33,7 @@ from fabric_action.fabric import FabricClient
 from fabric_action.items import ItemAttribute, ItemKey
 from fabric_action.reliability import Clock
 
-__all__ = ["AttributeWaitRecord", "LiveAttributes", "ProvisioningWait", "SqlEndpointWait"]
+__all__ = ["AttributeWaitRecord", "LiveAttributes", "ProvisioningWait"]
 
 _DESCRIPTIONS = {
     ItemAttribute.SQL_ENDPOINT: "SQL endpoint",
@@ -56,10 +56,6 @@ class ProvisioningWait:
 
     timeout_s: float = 300.0
     poll_interval_s: float = 5.0
-
-
-SqlEndpointWait = ProvisioningWait
-"""The earlier name of :class:`ProvisioningWait` (it first bounded SQL endpoints only)."""
 
 
 @dataclass(frozen=True, kw_only=True)

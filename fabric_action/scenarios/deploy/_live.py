@@ -23,17 +23,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from fabric_action.fabric import FabricClient, Folder, Item, Workspace
-from fabric_action.items import ItemKey, ItemReference, Repository
+from fabric_action.items import ItemAttribute, ItemKey, ItemReference, Repository
 from fabric_action.reliability import Clock
 
-from ._attributes import AttributeWaitRecord, LiveAttributes, ProvisioningWait, SqlEndpointWait
+from ._attributes import AttributeWaitRecord, LiveAttributes, ProvisioningWait
 
 __all__ = [
     "AttributeWaitRecord",
     "DeployResolver",
     "LiveWorkspace",
     "ProvisioningWait",
-    "SqlEndpointWait",
     "WorkspaceDirectory",
     "read_live_workspace",
 ]
@@ -135,7 +134,7 @@ class WorkspaceDirectory:
     Args:
         client: Lists workspaces and items, reads item attributes and pools.
         clock: Measures the provisioning waits.
-        sql_endpoint_wait: Bounds of each provisioning wait (default
+        provisioning_wait: Bounds of each provisioning wait (default
             :class:`ProvisioningWait`).
     """
 
@@ -144,10 +143,10 @@ class WorkspaceDirectory:
         client: FabricClient,
         *,
         clock: Clock,
-        sql_endpoint_wait: ProvisioningWait | None = None,
+        provisioning_wait: ProvisioningWait | None = None,
     ) -> None:
         self._client = client
-        self.attributes = LiveAttributes(client, clock=clock, wait=sql_endpoint_wait)
+        self.attributes = LiveAttributes(client, clock=clock, wait=provisioning_wait)
         self._lock = threading.RLock()
         self._workspaces: dict[str, Workspace] | None = None
         self._items: dict[str, dict[tuple[str, str], str]] = {}
@@ -225,7 +224,7 @@ class DeployResolver:
         planning: Answer a placeholder for repository items that do not exist yet
             (planning); when False such a reference is unresolved (an error at render).
         clock: Measures the provisioning waits.
-        sql_endpoint_wait: Bounds of each wait; used only without a directory (the
+        provisioning_wait: Bounds of each wait; used only without a directory (the
             directory's reader, shared by the run, has its own).
         directory: Answers for other workspaces and reads attributes and pools once for
             the run; None: only this workspace resolves, with a reader of its own.
@@ -239,7 +238,7 @@ class DeployResolver:
         repository: Repository,
         planning: bool,
         clock: Clock,
-        sql_endpoint_wait: SqlEndpointWait | None = None,
+        provisioning_wait: ProvisioningWait | None = None,
         directory: WorkspaceDirectory | None = None,
     ) -> None:
         self._live = live
@@ -251,7 +250,7 @@ class DeployResolver:
         self._attributes = (
             directory.attributes
             if directory is not None
-            else LiveAttributes(client, clock=clock, wait=sql_endpoint_wait)
+            else LiveAttributes(client, clock=clock, wait=provisioning_wait)
         )
 
     @property
@@ -310,7 +309,9 @@ class DeployResolver:
         )
 
 
-_PLACEHOLDER = re.compile(r"<(?:id|sqlendpoint|sqlendpointid|queryserviceuri) of [A-Za-z]+ '")
+_PLACEHOLDER = re.compile(
+    "<(?:" + "|".join(attribute.value for attribute in ItemAttribute) + ") of [A-Za-z]+ '"
+)
 
 
 def holds_placeholder(texts: Iterable[str]) -> bool:

@@ -292,14 +292,13 @@ def test_lakehouse_sql_endpoint_provisions_over_time(
 ) -> None:
     emulator.emulator.update_config({"sql_endpoint_provisioning_s": 30})
     lakehouse = client.items.create(workspace_id, display_name="lh", item_type="Lakehouse")
-    assert (
-        client.typed.get_sql_endpoint(workspace_id, lakehouse.id).provisioning_status
-        == "InProgress"
-    )
+    pending = client.typed.get_item_attributes(workspace_id, "Lakehouse", lakehouse.id)
+    assert pending.provisioning_status == "InProgress"
+    assert pending.missing == {"sqlendpoint", "sqlendpointid"}
     clock.advance(30)
-    ready = client.typed.get_sql_endpoint(workspace_id, lakehouse.id)
+    ready = client.typed.get_item_attributes(workspace_id, "Lakehouse", lakehouse.id)
     assert ready.provisioning_status == "Success"
-    assert ready.id and ready.connection_string and "datawarehouse" in ready.connection_string
+    assert ready.values["sqlendpointid"] and "datawarehouse" in ready.values["sqlendpoint"]
 
 
 def test_environment_publish_runs_as_an_operation(

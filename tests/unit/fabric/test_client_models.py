@@ -17,12 +17,12 @@ from fabric_action.fabric import (
     Item,
     Principal,
     RoleAssignment,
-    SqlEndpointStatus,
     VariableLibraryState,
     Workspace,
     parse_timestamp,
 )
 from fabric_action.fabric._models import MalformedBodyError
+from fabric_action.fabric._typed_models import ItemAttributes
 
 
 def test_a_workspace_without_optional_fields() -> None:
@@ -145,8 +145,10 @@ def test_definitions_round_trip_and_name_their_platform() -> None:
 
 
 def test_typed_properties_are_optional() -> None:
-    assert SqlEndpointStatus.from_json({"id": "l"}) == SqlEndpointStatus(provisioning_status="")
-    ready = SqlEndpointStatus.from_json(
+    bare = ItemAttributes.from_json({"id": "l"}, item_type="Lakehouse")
+    assert (bare.values, bare.provisioning_status) == ({}, "")
+    assert bare.missing == {"sqlendpoint", "sqlendpointid"}
+    ready = ItemAttributes.from_json(
         {
             "properties": {
                 "sqlEndpointProperties": {
@@ -155,9 +157,13 @@ def test_typed_properties_are_optional() -> None:
                     "connectionString": "c",
                 }
             }
-        }
+        },
+        item_type="Lakehouse",
     )
-    assert (ready.provisioning_status, ready.id, ready.connection_string) == ("Success", "s", "c")
+    assert (ready.provisioning_status, ready.values) == (
+        "Success",
+        {"sqlendpointid": "s", "sqlendpoint": "c"},
+    )
     assert EnvironmentPublishState.from_json({"properties": {}}).state == ""
     running = EnvironmentPublishState.from_json(
         {"properties": {"publishDetails": {"state": "running", "startTime": "2026-01-01T00:00:00"}}}

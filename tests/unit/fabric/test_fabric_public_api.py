@@ -66,7 +66,6 @@ def test_fabric_package_exports_exactly_this_list() -> None:
         "Reconciled",
         "ResolvedPrincipal",
         "RoleAssignment",
-        "SqlEndpointStatus",
         "VariableLibraryState",
         "Workspace",
         "WorkspaceRole",
