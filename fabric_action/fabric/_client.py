@@ -158,7 +158,7 @@ class FabricClient:
         self.capacities = CapacityOperations(self._core)
         self.items = ItemOperations(self._core, create_attempts=attempts)
         self.folders = FolderOperations(self._core, create_attempts=attempts)
-        self.typed = TypedItemOperations(self._core)
+        self.typed = TypedItemOperations(self._core, create_attempts=attempts)
         self.connections = ConnectionOperations(self._core)
         self.graph = GraphClient(
             pipeline.send, graph_base=graph_base, is_allowed_host=is_allowed_host

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fabric_action.errors import OperationFailedError, ResponseLostError
+from fabric_action.errors import OperationFailedError
 
 from ._lro import OnStarted
 from ._lro_handle import Lro, PollResult
+from ._reconcile import DEFAULT_CREATE_ATTEMPTS, create_reconciled
 from ._rest import RestCore, segment
 from ._typed_models import (
     ATTRIBUTE_PATHS,
@@ -28,15 +29,12 @@ __all__ = ["TypedItemOperations"]
 _PUBLISH_FAILED = frozenset({"failed", "cancelled", "canceled"})
 
 
-PUBLISH_ATTEMPTS = 3
-"""Sends of one Environment publish whose responses are lost before giving up."""
-
-
 class TypedItemOperations:
     """``/v1/workspaces/{id}/lakehouses``, ``/environments``, ``/variableLibraries``, ``/spark``."""
 
-    def __init__(self, core: RestCore) -> None:
+    def __init__(self, core: RestCore, *, create_attempts: int = DEFAULT_CREATE_ATTEMPTS) -> None:
         self._core = core
+        self._attempts = create_attempts
 
     def _path(self, workspace_id: str, collection: str, item_id: str) -> str:
         return f"workspaces/{segment(workspace_id)}/{collection}/{segment(item_id)}"
@@ -96,7 +94,7 @@ class TypedItemOperations:
         lost response is reconciled: if the environment now reports a publish running,
         that one (ours) is awaited by polling the environment's state; otherwise the
         publish is sent again (publishing the same staged content twice is harmless), up
-        to :data:`PUBLISH_ATTEMPTS` sends.
+        to the client's ``create_attempts`` sends (:func:`create_reconciled`).
 
         Args:
             workspace_id: The workspace.
@@ -124,15 +122,14 @@ class TypedItemOperations:
                 fetch_result=fetch_result,
             )
 
-        for attempt in range(1, PUBLISH_ATTEMPTS + 1):
-            try:
-                return send()
-            except ResponseLostError:
-                if self.get_publish_state(workspace_id, environment_id).running:
-                    break
-                if attempt == PUBLISH_ATTEMPTS:
-                    raise
-        return self._await_publish(workspace_id, environment_id, what)
+        def running_publish() -> Lro[EnvironmentPublishState] | None:
+            if self.get_publish_state(workspace_id, environment_id).running:
+                return self._await_publish(workspace_id, environment_id, what)
+            return None
+
+        return create_reconciled(
+            send=send, lookup=running_publish, what=what, attempts=self._attempts
+        ).value
 
     def publish_environment(
         self, workspace_id: str, environment_id: str

@@ -16,7 +16,7 @@ from fabric_action.errors import (
     UnexpectedResponseError,
 )
 from fabric_action.fabric import Definition, DefinitionPart, Request, create_reconciled
-from fabric_action.fabric._typed import PUBLISH_ATTEMPTS
+from fabric_action.fabric._reconcile import DEFAULT_CREATE_ATTEMPTS
 
 LOST = ResponseLostError("connection reset after sending", method="POST", url="https://x/")
 
@@ -252,17 +252,17 @@ def test_a_lost_publish_that_is_not_running_is_sent_again_and_failures_raise() -
     assert caught.value.error_code == "Failed"
 
 
-def test_a_publish_lost_again_is_sent_up_to_three_times_then_the_loss_raises() -> None:
+def test_a_publish_lost_again_is_sent_up_to_create_attempts_then_the_loss_raises() -> None:
     published = {"publishDetails": {"state": "Success"}}
     lost_twice = [LOST, environment("Success"), LOST, environment("Success")]
     client, transport, _ = make_client(script([*lost_twice, respond(200, published)]))
     assert client.typed.publish_environment("ws", "env").state == "Success"
     assert [r.method for r in transport.requests] == ["POST", "GET", "POST", "GET", "POST"]
-    lost_thrice = [*lost_twice, LOST, environment("Success")]
-    failing, transport, _ = make_client(script(lost_thrice))
+    always_lost = [LOST, environment("Success")] * DEFAULT_CREATE_ATTEMPTS
+    failing, transport, _ = make_client(script(always_lost))
     with pytest.raises(ResponseLostError):
         failing.typed.publish_environment("ws", "env")
-    assert [r.method for r in transport.requests].count("POST") == PUBLISH_ATTEMPTS == 3
+    assert [r.method for r in transport.requests].count("POST") == DEFAULT_CREATE_ATTEMPTS == 4
 
 
 def test_lookups_that_find_nothing_lead_to_a_resend() -> None:
